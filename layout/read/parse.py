@@ -1,0 +1,113 @@
+"""Parse and validate an issue file: hardened lxml, RELAX NG, then positions for messages.
+
+The parser never touches the network, never loads or expands a DTD or entity,
+and refuses documents that declare one: archives receive XML from many hands.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from lxml import etree
+
+from layout.errors import Diagnostic, InputError, SourcePos
+
+NS = "urn:x-newsxml:1"
+MAX_BYTES = 16 * 1024 * 1024  # a page of text is ~100 KB; anything this large is not a page
+
+
+def q(name: str) -> str:
+    """Qualified name in the source namespace."""
+    return f"{{{NS}}}{name}"
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_pis=True,
+        collect_ids=False,
+    )
+
+
+@lru_cache(maxsize=1)
+def _schema() -> etree.RelaxNG:
+    text = resources.files("layout.read").joinpath("schema/issue.rng").read_bytes()
+    return etree.RelaxNG(etree.fromstring(text, _parser()))
+
+
+class SourceFile:
+    """The bytes and lines of one source, to turn lxml positions into ``file:line:col``."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = str(path)
+        where = SourcePos(self.path)
+        try:
+            size = os.path.getsize(self.path)
+        except OSError as exc:
+            raise InputError(Diagnostic(where, f"cannot read the file: {exc.strerror}")) from None
+        if size > MAX_BYTES:
+            raise InputError(
+                Diagnostic(where, f"file is {size / 1e6:.0f} MB; an issue file is limited to "
+                           f"{MAX_BYTES // (1024 * 1024)} MiB (split it into one file per issue)")
+            )
+        self.data = Path(self.path).read_bytes()
+        self._lines: list[str] | None = None
+
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.data.decode("utf-8", "replace").splitlines()
+        return self._lines
+
+    def pos(self, el: etree._Element) -> SourcePos:
+        """Position of an element: its line, and the column of its start tag on that line."""
+        line = el.sourceline or 0
+        col = 0
+        if line and isinstance(el.tag, str):
+            local = etree.QName(el).localname
+            text = self.lines()[line - 1] if line <= len(self.lines()) else ""
+            found = text.find("<" + local)
+            col = found + 1 if found >= 0 else 0
+        return SourcePos(self.path, line, col)
+
+    def log_pos(self, entry: etree._LogEntry) -> SourcePos:
+        return SourcePos(self.path, entry.line, entry.column + 1 if entry.column else 0)
+
+
+def parse(src: SourceFile) -> etree._ElementTree:
+    """Well-formedness, the no-DTD rule and the RELAX NG schema; all problems at once."""
+    try:
+        tree = etree.ElementTree(etree.fromstring(src.data, _parser()))
+    except etree.XMLSyntaxError as exc:
+        diags = [
+            Diagnostic(src.log_pos(e), f"malformed XML: {e.message}")
+            for e in exc.error_log
+            if e.level_name in ("ERROR", "FATAL")
+        ] or [Diagnostic(SourcePos(src.path, *(exc.position or (0, 0))), f"malformed XML: {exc.msg}")]
+        raise InputError(diags[:20]) from None
+    docinfo = tree.docinfo
+    if docinfo.internalDTD is not None or docinfo.doctype:
+        raise InputError(
+            Diagnostic(SourcePos(src.path, 1, 1),
+                       "a DOCTYPE or DTD is not allowed in an issue file (entities are never expanded)")
+        )
+    root = tree.getroot()
+    if root.tag != q("issue"):
+        raise InputError(
+            Diagnostic(src.pos(root),
+                       f"root element is {root.tag!r}; expected <issue xmlns=\"{NS}\">")
+        )
+    schema = _schema()
+    if not schema.validate(tree):
+        diags = [
+            Diagnostic(src.log_pos(e), f"invalid: {e.message.replace('{' + NS + '}', '')}")
+            for e in schema.error_log
+        ]
+        raise InputError(diags[:50])
+    return tree
