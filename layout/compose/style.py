@@ -21,23 +21,28 @@ class CompositionStyle:
     name: str
     #: line-start/end prohibitions (禁则), clreq §2.1
     prohibition: str = "gb"
-    #: "in-first" (先挤进，后推出, clreq §2.2) or "out-only" (推出 only)
+    #: "in-first": squeeze only to keep a mark off a line start, else push out (先挤进，后推出,
+    #: clreq §2.2); "out-only": never squeeze (推出 only); "in-max": pull in every character
+    #: that squeezing the marks makes room for (a typesetter who prefers tight lines)
     push: str = "in-first"
     #: punctuation width style, clreq §3.4
     punctuation: str = "quanjiao"
-    #: adjacent marks: blank removed between two marks (2 em → 1.5 em), clreq §3.2
-    pair_kerning: bool = True
+    #: adjacent marks: at most this much blank (em) is removed between two marks; clreq §3.2
+    #: sets 0.5 (two marks of 2 em become 1.5 em); "a style may go down to 1 em": 1.0
+    pair_kerning: float = 0.5
+    #: the same for a closing bracket or quote followed by an opening one (”“ ）（)
+    bracket_pair_kerning: float = 0.5
     #: an opening mark at line start loses its blank half, clreq §3.3
     trim_line_start: bool = True
     #: a full-width mark at line end takes half width (GB/T 15834 5.1.10), clreq §3.3
     trim_line_end: bool = True
+    #: marks set at ½ em in every position (their blank half removed), e.g. the curly
+    #: quotes of a typesetter whose font has narrow quotes
+    half_width_marks: str = ""
     #: how much (em) one mark of each class may give mid-line when pushing in, clreq §3.5
     squeeze: dict[str, float] = field(
         default_factory=lambda: {"pause": 0.5, "stop": 0.5, "open": 0.5, "close": 0.5, "divide": 0.5}
     )
-    #: the line must fit this much (em) under the measure before any squeezing counts
-    #: (a typesetter who prefers to pull in with squeezed marks rather than set solid lines)
-    reserve: float = 0.0
     #: gap between hanzi and Latin letters or digits (em), clreq §4; and its minimum
     latin_gap: float = 0.25
     latin_gap_min: float = 0.125
@@ -49,8 +54,10 @@ class CompositionStyle:
     last_line: str = "left"
     #: no last line holding a single character (孤字), clreq §5
     orphan_control: bool = False
-    #: a closing tag (（魏宣）) never sits alone under a full last line: pull the last unit down
-    tag_pull_down: bool = True
+    #: where a closing tag such as （魏宣） goes: "run-in" shares the last line, flush right, when
+    #: it fits; "own-line" gets a line of its own, flush right, except that under a full last
+    #: line the last unit is pulled down to keep the tag company
+    tag_position: str = "run-in"
     #: first-line indent (em) of body paragraphs, clreq §5
     indent: float = 2.0
 
@@ -65,26 +72,30 @@ CLREQ = CompositionStyle(name="clreq")
 NEWS = CompositionStyle(
     name="news",
     push="out-only",
+    bracket_pair_kerning=1.0,
     trim_line_end=False,
+    tag_position="own-line",
     squeeze={},
     latin_gap=0.125,
     latin_gap_min=0.0625,
     halfwidth_digits=True,
-    word_space=0.33,
+    word_space=0.6,
 )
 
 #: Regime B: features and boxes set push-in: ，、；： give up to ½ em, quotes and
-#: brackets ¼ em, 。？！ nothing; a full line of plain hanzi is refused (reserve).
+#: brackets ¼ em, 。？！ nothing.  Its columns are a little under a whole number of
+#: characters (16.8 em in a 17-em column), so a line of plain hanzi never fills one.
 FEATURE = CompositionStyle(
     name="feature",
-    push="in-first",
+    push="in-max",
+    bracket_pair_kerning=1.0,
     trim_line_end=False,
-    squeeze={"pause": 0.5, "open": 0.25, "close": 0.25},
-    reserve=0.2,
+    tag_position="own-line",
+    squeeze={"pause": 0.5, "open": 0.5, "close": 0.5},
     latin_gap=0.125,
     latin_gap_min=0.0625,
     halfwidth_digits=True,
-    word_space=0.33,
+    word_space=0.6,
 )
 
 STYLES: dict[str, CompositionStyle] = {s.name: s for s in (CLREQ, NEWS, FEATURE)}
@@ -94,7 +105,7 @@ def get_style(name: str) -> CompositionStyle:
     return STYLES[name]
 
 #: The 相关链接 box: push-in like the features, digits set without a gap.
-BOX = FEATURE.with_(name="box", latin_gap=0.0, latin_gap_min=0.0)
+BOX = FEATURE.with_(name="box", latin_gap=0.0, latin_gap_min=0.0, tag_position="run-in")
 #: Photo captions: push-out, digits set without a gap.
 CAPTION = NEWS.with_(name="caption", latin_gap=0.0, latin_gap_min=0.0)
 STYLES.update({s.name: s for s in (BOX, CAPTION)})

@@ -1,0 +1,134 @@
+"""Compose one paragraph: prepare → break → finalize (the Typst inline pipeline).
+
+Also the paragraph-end rules of the style: the closing tag (（魏宣）) and the
+orphan rule (no last line of a single character, clreq §5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from layout.compose.justify import place_line
+from layout.compose.linebreak import LineMeasurer, Span, break_lines, is_full, last_break_inside
+from layout.compose.lines import Line
+from layout.compose.prepare import FontSource, TextRun, prepare
+from layout.compose.style import CompositionStyle
+
+#: the least space (em) between the last words of a paragraph and a tag on the same line
+TAG_GAP = 1.0
+
+
+def compose_paragraph(
+    runs: Sequence[TextRun],
+    style: CompositionStyle,
+    fonts: FontSource,
+    measures: Sequence[float],
+    *,
+    indent: float | None = None,
+    align: str = "justify",
+    tail: Sequence[TextRun] = (),
+) -> list[Line]:
+    """Lines of one paragraph.  ``measures[k]`` is line k's width in pt (the last repeats);
+    ``indent`` is the first-line indent in em (the style's when None); ``tail`` a closing
+    tag set flush right at the paragraph's end."""
+    atoms = prepare(runs, style, fonts)
+    if not atoms:
+        return []
+    em = atoms[0].size
+    first_indent = (style.indent if indent is None else indent) * em
+    m = LineMeasurer(atoms, style)
+    spans = break_lines(atoms, style, list(measures), first_indent)
+
+    def avail(k: int) -> float:
+        return measures[min(k, len(measures) - 1)] - (first_indent if k == 0 else 0.0)
+
+    tail_line = None
+    if tail:
+        tail_line = compose_paragraph(tail, style, fonts, [1e6], indent=0, align="left")[0]
+    if style.orphan_control and len(spans) > 1 and spans[-1].end - spans[-1].start == 1:
+        spans = _pull_down(m, spans, avail) or spans
+    place_tail_alone = False
+    if tail_line is not None:
+        last = spans[-1]
+        room = avail(len(spans) - 1) - last.natural - TAG_GAP * em
+        fits = tail_line.natural <= room + 1e-6
+        if style.tag_position == "run-in" and not fits:
+            place_tail_alone = True
+        elif style.tag_position == "own-line":
+            if is_full(last, avail(len(spans) - 1), em):
+                pulled = _pull_down(m, spans, avail, extra=tail_line.natural + TAG_GAP * em)
+                place_tail_alone = pulled is None
+                spans = pulled or spans
+            else:
+                place_tail_alone = True
+        justify_all = align == "distribute"
+    else:
+        justify_all = align == "distribute"
+
+    lines = []
+    for k, span in enumerate(spans):
+        is_last = k == len(spans) - 1
+        offset = first_indent if k == 0 else 0.0
+        justify = (align in ("justify", "distribute") and not is_last) or justify_all
+        line = place_line(m, span, avail(k), _last_align(align, style) if is_last else align,
+                          justify, offset)
+        if is_last and tail_line is not None and not place_tail_alone:
+            line = _with_tail(line, tail_line, measures[min(k, len(measures) - 1)])
+        lines.append(_mark_last(line, is_last and (tail_line is None or not place_tail_alone)))
+    if tail_line is not None and place_tail_alone:
+        width = measures[min(len(spans), len(measures) - 1)]
+        lines.append(_mark_last(_shift(tail_line, width - tail_line.natural, width), True))
+    return lines
+
+
+def _last_align(align: str, style: CompositionStyle) -> str:
+    if align in ("justify", "distribute"):
+        return style.last_line
+    return align
+
+
+def _pull_down(m: LineMeasurer, spans: list[Span], avail, extra: float = 0.0) -> list[Span] | None:
+    """Move the last unit of the last line down to a new line (or of the line before the last
+    onto the last), if the new last line still fits with ``extra`` pt beside it."""
+    atoms = m.atoms
+    if extra:  # make a new last line from the tail of the current one
+        last = spans[-1]
+        cut = last_break_inside(atoms, last)
+        if cut is None:
+            return None
+        head = Span(last.start, cut, *m.widths(last.start, cut))
+        nat, tight = m.widths(cut, last.end)
+        if nat + extra > avail(len(spans)) + 1e-6:
+            return None
+        return spans[:-1] + [head, Span(cut, last.end, nat, tight)]
+    prev, last = spans[-2], spans[-1]
+    cut = last_break_inside(atoms, prev)
+    if cut is None:
+        return None
+    nat, tight = m.widths(cut, last.end)
+    if nat > avail(len(spans) - 1) + 1e-6:
+        return None
+    return spans[:-2] + [Span(prev.start, cut, *m.widths(prev.start, cut)), Span(cut, last.end, nat, tight)]
+
+
+def _with_tail(line: Line, tail: Line, measure: float) -> Line:
+    """The tag shares the last line, flush right."""
+    shift = measure - tail.natural
+    moved = _shift(tail, shift, measure)
+    return Line(line.glyphs + moved.glyphs, measure, line.natural, line.text + " " + tail.text,
+                overfull=line.overfull)
+
+
+def _shift(line: Line, dx: float, measure: float) -> Line:
+    from dataclasses import replace
+
+    glyphs = tuple(replace(g, x=g.x + dx) for g in line.glyphs)
+    return Line(glyphs, measure, line.natural, line.text, overfull=line.overfull)
+
+
+def _mark_last(line: Line, last: bool) -> Line:
+    if line.last == last:
+        return line
+    from dataclasses import replace
+
+    return replace(line, last=last)

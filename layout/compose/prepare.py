@@ -1,0 +1,179 @@
+"""Prepare: text runs → atoms, the unbreakable boxes the line breaker works with.
+
+An atom is a hanzi, one punctuation mark, a Latin word or a number with its
+signs, or an inseparable long mark (—— ……).  Each atom knows its natural
+width, the blank halves a punctuation mark may give up (clreq §3), the glue in
+front of it (hanzi–western gap, word space; clreq §4) and whether a line may
+end before it.  Widths come from the real font metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from layout.compose.classes import (
+    POSTFIX_SIGNS,
+    PREFIX_SIGNS,
+    PUNCT_CLASSES,
+    Cls,
+    classify,
+    may_break,
+)
+from layout.compose.style import CompositionStyle
+
+
+class Face(Protocol):
+    key: Hashable
+
+    def advance(self, ch: str) -> float: ...
+
+
+class FontSource(Protocol):
+    """What the composer needs of the fonts module: the face that draws a character."""
+
+    def resolve(self, role: str, weight: str, ch: str, halfwidth_digits: bool = False) -> Face: ...
+
+
+@dataclass(frozen=True)
+class TextRun:
+    """A run of text in one font: the composer's input."""
+
+    text: str
+    role: str = "song"
+    weight: str = "regular"
+    size: float = 9.0
+
+
+@dataclass(slots=True)
+class Atom:
+    text: str
+    cls: Cls
+    face: Hashable  # key of the face that draws it
+    size: float  # pt
+    width: float  # pt, natural advance (a full-width mark counts its blank halves)
+    lblank: float  # pt of blank on the left that compression may remove (opening marks)
+    rblank: float  # pt of blank on the right (closing marks, pauses, stops)
+    squeeze: float  # pt a mark may give mid-line when pushing in (style)
+    glue: float  # pt of glue before this atom (gap or word space); 0 at a line start
+    glue_min: float  # pt the glue may shrink to
+    stretch_glue: bool  # glue is a word space or gap (expands first when justifying)
+    breakable: bool  # may a line end just before this atom?
+    space: bool = False  # the glue came from a typed space (its text is kept mid-line)
+
+    @property
+    def is_punct(self) -> bool:
+        return self.cls in PUNCT_CLASSES
+
+
+def _tokens(text: str) -> Iterable[tuple[str, Cls]]:
+    """Split text into atom texts with their class."""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "—⸺" and i + 1 < n and text[i + 1] == ch or ch == "⸺":
+            step = 1 if ch == "⸺" else 2
+            yield text[i : i + step], Cls.LONG
+            i += step
+            continue
+        if ch in "…⋯" and i + 1 < n and text[i + 1] == ch:
+            yield text[i : i + 2], Cls.LONG
+            i += 2
+            continue
+        cls = classify(ch)
+        if cls is Cls.WESTERN or (ch in PREFIX_SIGNS and i + 1 < n and text[i + 1].isdigit()):
+            j = i + 1
+            while j < n:
+                c = text[j]
+                if classify(c) is Cls.WESTERN:
+                    j += 1
+                elif c in ".,:-'’" and j + 1 < n and classify(text[j + 1]) is Cls.WESTERN and c != "’":
+                    j += 1
+                else:
+                    break
+            while j < n and text[j] in POSTFIX_SIGNS:
+                j += 1
+            yield text[i:j], Cls.WESTERN
+            i = j
+            continue
+        if ch in POSTFIX_SIGNS:
+            yield ch, Cls.SYMBOL
+            i += 1
+            continue
+        if cls is Cls.SPACE:
+            j = i
+            while j < n and classify(text[j]) is Cls.SPACE:
+                j += 1
+            yield " ", Cls.SPACE
+            i = j
+            continue
+        yield ch, cls
+        i += 1
+
+
+def _cjk_side(cls: Cls) -> bool:
+    """Hanzi-like atoms next to which a western gap is inserted (not punctuation: clreq §4)."""
+    return cls in (Cls.HAN, Cls.SYMBOL)
+
+
+def prepare(runs: Iterable[TextRun], style: CompositionStyle, fonts: FontSource) -> list[Atom]:
+    """Atoms of a paragraph, with glue and break permissions resolved."""
+    atoms: list[Atom] = []
+    pending_space = False
+    for run in runs:
+        em = run.size
+        for text, cls in _tokens(run.text):
+            if cls is Cls.SPACE:
+                pending_space = True
+                continue
+            face = fonts.resolve(run.role, run.weight, text[0], style.halfwidth_digits)
+            width, lblank, rblank = _measure(text, cls, face, em)
+            if text in style.half_width_marks and (lblank or rblank):
+                width, lblank, rblank = width - lblank - rblank, 0.0, 0.0
+            squeeze = style.squeeze.get(cls.value, 0.0) * em if cls in PUNCT_CLASSES else 0.0
+            squeeze = min(squeeze, lblank + rblank)
+            atom = Atom(
+                text=text, cls=cls, face=face.key, size=em, width=width, lblank=lblank,
+                rblank=rblank, squeeze=squeeze, glue=0.0, glue_min=0.0, stretch_glue=False,
+                breakable=False, space=pending_space,
+            )
+            if atoms:
+                _join(atoms[-1], atom, style, pending_space)
+            atoms.append(atom)
+            pending_space = False
+    return atoms
+
+
+def _measure(text: str, cls: Cls, face: Face, em: float) -> tuple[float, float, float]:
+    """Natural width and compressible blanks (pt) of one atom."""
+    if cls is Cls.LONG:
+        return 2 * em, 0.0, 0.0  # —— and …… are 2 em, drawn as one unit (GB/T 15834 5.1.4-5)
+    if cls is Cls.MIDDOT:
+        return 0.5 * em, 0.0, 0.0  # · is ½ em in GB, centred (5.1.7)
+    width = sum(face.advance(c) for c in text) * em
+    if cls in PUNCT_CLASSES and width > 0.9 * em:
+        half = width / 2  # full-width mark: one half is ink, the other blank (clreq §3.1)
+        return width, (half if cls is Cls.OPEN else 0.0), (0.0 if cls is Cls.OPEN else half)
+    return width, 0.0, 0.0
+
+
+def _join(prev: Atom, atom: Atom, style: CompositionStyle, typed_space: bool) -> None:
+    """Glue and break permission between two neighbours."""
+    em = atom.size
+    western_pair = (prev.cls is Cls.WESTERN and _cjk_side(atom.cls)) or (
+        atom.cls is Cls.WESTERN and _cjk_side(prev.cls)
+    )
+    if western_pair:
+        # a typed space next to hanzi is normalised to the same gap (clreq §4)
+        atom.glue, atom.glue_min = style.latin_gap * em, style.latin_gap_min * em
+        atom.stretch_glue = True
+    elif typed_space:
+        atom.glue = style.word_space * em
+        atom.glue_min = min(atom.glue, 0.25 * em)
+        atom.stretch_glue = True
+    if typed_space and western_pair:
+        atom.space = False  # the gap replaces it: keep no space character in the text
+    atom.breakable = may_break(prev.cls, atom.cls, style.prohibition)
+    if prev.cls is Cls.WESTERN and atom.cls is Cls.WESTERN and not typed_space:
+        atom.breakable = False  # 5G, 360°: one western unit unless a space parts them
