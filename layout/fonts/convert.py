@@ -1,0 +1,191 @@
+"""Source face → cached TrueType file that ReportLab can embed.
+
+ReportLab embeds only TrueType outlines, and Noto CJK is CFF.  A face is converted
+once to a broad repertoire (see ``repertoire``) and reused by every build:
+
+* CFF sources: only the glyphs of the repertoire are drawn through
+  ``Cu2QuPen(TTGlyphPen, max_err=1.0, reverse_direction=True)``; the rest become empty
+  glyphs, then ``fontTools.subset`` (now on a TrueType font, which is fast) drops them
+  and does the cmap/hmtx/OS/2 bookkeeping.  Subsetting the CFF first costs twice as
+  much, for CFF subroutine work whose result is thrown away.
+* TrueType sources (LXGW WenKai) are only subset.
+
+Both get a unique PostScript name (ReportLab de-duplicates fonts by it) and are saved
+with ``recalcTimestamp=False`` so the same inputs give the same bytes.  The half-width
+digit variant is derived from the converted file by rewriting its cmap and name only.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTFont, newTable
+from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+from layout.fonts import cache
+from layout.fonts.manifest import FaceSpec
+from layout.fonts.source import open_face
+
+#: Part of every cache key and of every derived PostScript name ("-L1"): bump it when
+#: the output of the conversion changes.
+CONVERTER_VERSION = 1
+MAX_ERR = 1.0
+#: Name IDs kept in derived fonts: names, version, and the copyright/licence (OFL 1.1).
+NAME_IDS = [0, 1, 2, 3, 4, 5, 6, 7, 13, 14]
+LAYOUT_TABLES = ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "VORG", "DSIG"]
+
+#: What this process built (tests and timings read it): "convert", "subset", "halfwidth".
+STATS: Counter[str] = Counter()
+
+
+@dataclass(frozen=True)
+class ConvertJob:
+    """Everything a worker process needs to build one cached TrueType file."""
+
+    spec: FaceSpec
+    kind: str  # source outlines: "cff" or "ttf"
+    codepoints: frozenset[int]
+    keep_glyphs: tuple[str, ...]  # glyphs kept beyond the cmap (the hwid digits)
+    psname: str
+    out: Path
+
+
+def set_names(font: TTFont, psname: str) -> None:
+    """Give the font its own family/full/unique/PostScript name (English records only)."""
+    name = font["name"]
+    name.names = [n for n in name.names if n.nameID not in (1, 3, 4, 6, 16, 17, 18)]
+    for platform, enc, lang in ((3, 1, 0x409), (1, 0, 0)):
+        for nid in (1, 3, 4, 6):
+            name.setName(psname, nid, platform, enc, lang)
+
+
+def _subset_options(hinting: bool) -> subset.Options:
+    opts = subset.Options()
+    opts.layout_features = []
+    opts.drop_tables = list(opts.drop_tables) + LAYOUT_TABLES
+    opts.hinting = hinting
+    opts.glyph_names = True  # post format 2: the hwid variant finds its glyphs by name
+    opts.notdef_outline = True
+    opts.name_IDs = NAME_IDS
+    opts.recalc_timestamp = False
+    opts.prune_unicode_ranges = True
+    opts.bidi_closure = False  # exactly the requested characters (no ∋ for ∈)
+    return opts
+
+
+def _draw(glyph_set, name: str) -> Glyph:
+    pen = TTGlyphPen(None)
+    glyph_set[name].draw(Cu2QuPen(pen, MAX_ERR, reverse_direction=True))
+    return pen.glyph()
+
+
+def _cff_to_glyf(font: TTFont, keep: set[str]) -> dict[str, Glyph]:
+    """Replace CFF outlines by TrueType ones, drawing only ``keep`` (others empty)."""
+    order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    empty = Glyph()
+    glyphs = {n: (_draw(glyph_set, n) if n in keep else empty) for n in order}
+    font["loca"] = newTable("loca")
+    glyf = font["glyf"] = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = glyphs
+    for tag in ("CFF ", "CFF2", "VORG"):
+        if tag in font:
+            del font[tag]
+    maxp = font["maxp"] = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    for attr in (
+        "maxTwilightPoints maxStorage maxFunctionDefs maxInstructionDefs "
+        "maxStackElements maxSizeOfInstructions maxComponentElements"
+    ).split():
+        setattr(maxp, attr, 0)
+    maxp.maxZones = 1
+    post = font["post"]
+    post.formatType = 2.0
+    post.extraNames = []
+    post.mapping = {}
+    post.glyphOrder = order
+    font.sfntVersion = "\0\1\0\0"
+    return glyph_set
+
+
+def build_font(job: ConvertJob) -> bytes:
+    """Convert or subset the source face to the job's repertoire; the TrueType bytes."""
+    font = open_face(job.spec, lazy=True)
+    cmap = font.getBestCmap() or {}
+    # UVS (cmap format 14) would pull in variant glyphs that ReportLab never uses
+    font["cmap"].tables = [t for t in font["cmap"].tables if t.format != 14]
+    keep = {cmap[cp] for cp in job.codepoints if cp in cmap} | set(job.keep_glyphs) | {".notdef"}
+    glyph_set = _cff_to_glyf(font, keep) if job.kind == "cff" else None
+    subsetter = subset.Subsetter(_subset_options(hinting=job.kind != "cff"))
+    subsetter.populate(unicodes=sorted(job.codepoints), glyphs=list(job.keep_glyphs))
+    subsetter.subset(font)
+    if glyph_set is not None:
+        glyf, hmtx = font["glyf"], font["hmtx"]
+        for name in font.getGlyphOrder():
+            if name not in keep:  # a glyph the subsetter's closure added: draw it too
+                glyf.glyphs[name] = _draw(glyph_set, name)
+            glyph = glyf[name]
+            glyph.recalcBounds(glyf)
+            hmtx[name] = (hmtx[name][0], getattr(glyph, "xMin", 0))
+    set_names(font, job.psname)
+    buf = io.BytesIO()
+    font.recalcTimestamp = False
+    font.save(buf)
+    font.close()
+    return buf.getvalue()
+
+
+def build(job: ConvertJob) -> tuple[Path, bool]:
+    """Make sure ``job.out`` exists; (path, True if this call built it).
+
+    Runs in worker processes too, so it does not count: the caller calls ``record``.
+    """
+    if job.out.is_file():
+        return job.out, False
+    with cache.locked(job.out):
+        if job.out.is_file():  # another process built it while we waited
+            return job.out, False
+        cache.atomic_write(job.out, build_font(job))
+    return job.out, True
+
+
+def record(job: ConvertJob, built: bool) -> None:
+    if built:
+        STATS["convert" if job.kind == "cff" else "subset"] += 1
+
+
+def derive_halfwidth(base: Path, out: Path, hwid: dict[int, str], psname: str) -> bool:
+    """Write the half-width digit variant of ``base``: digits mapped to their hwid glyphs.
+
+    Only cmap and name change; glyf/loca are copied as raw bytes (~0.1 s, not ~10 s).
+    Returns True if it was built now.
+    """
+    if out.is_file():
+        return False
+    with cache.locked(out):
+        if out.is_file():
+            return False
+        font = TTFont(str(base), lazy=True)
+        order = set(font.getGlyphOrder())
+        missing = sorted(g for g in hwid.values() if g not in order)
+        if missing:
+            raise ValueError(f"{base}: half-width digit glyphs missing: {missing}")
+        for table in font["cmap"].tables:
+            if table.isUnicode():
+                table.cmap.update(hwid)
+        set_names(font, psname)
+        buf = io.BytesIO()
+        font.recalcTimestamp = False
+        font.recalcBBoxes = False
+        font.save(buf, reorderTables=False)
+        font.close()
+        cache.atomic_write(out, buf.getvalue())
+    STATS["halfwidth"] += 1
+    return True

@@ -1,0 +1,266 @@
+"""FontSet: the fonts of one build — faces by role and weight, fallback, coverage, files.
+
+Loading is cheap (the manifest and a ``stat`` per file); a face's source facts are read
+on first use (cached JSON) and its TrueType file is converted only when a metric or
+the file itself is needed.  ``prepare`` converts several faces in parallel beforehand.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from layout.errors import InputError, ResourceError, SourcePos, warn
+from layout.fonts import cache, convert, coverage, woff2
+from layout.fonts.manifest import FaceSpec, Manifest, load_manifest
+from layout.fonts.metrics import Face, FaceKey
+from layout.fonts.repertoire import base_repertoire, codepoints, digest
+from layout.fonts.source import SourceInfo, source_info
+
+_WARNED: set[tuple[str, str]] = set()
+
+
+@dataclass(frozen=True)
+class _Base:
+    """A source face resolved for this FontSet: its hash, facts, repertoire and cache file."""
+
+    spec: FaceSpec
+    sha256: str
+    info: SourceInfo
+    covered: frozenset[int]
+    name: str
+    job: convert.ConvertJob
+
+    @property
+    def hw_path(self) -> Path:
+        return self.job.out.with_name(self.job.out.stem + "-hw.ttf")
+
+
+def _ps_safe(name: str) -> str:
+    """PostScript names: printable ASCII without spaces or delimiters, at most 63 chars."""
+    return re.sub(r"[^A-Za-z0-9._-]", "", name)[:40] or "Font"
+
+
+class FontSet:
+    """The faces of a manifest, converted to a repertoire: the issue's characters + GB2312."""
+
+    def __init__(
+        self, manifest: Manifest, cache_dir: Path, base: frozenset[int], extra: frozenset[int]
+    ) -> None:
+        self.manifest = manifest
+        self.cache_dir = cache_dir
+        self.base = base
+        self.repertoire = base | extra
+        self._bases: dict[tuple[Path, int, str | None], _Base] = {}
+        self._faces: dict[tuple[str, str, bool], Face] = {}
+        self._resolved: dict[tuple[str, str, str, bool], Face | None] = {}
+        self._used: dict[Path, str] = {}
+
+    @classmethod
+    def load(
+        cls,
+        extra_chars: Iterable[str] | str = "",
+        *,
+        manifest: Path | str | None = None,
+        cache_dir: Path | str | None = None,
+        base_chars: Iterable[str] | str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> FontSet:
+        """Read the manifest; ``extra_chars`` = every character the issue uses.
+
+        ``base_chars`` replaces the GB2312 base repertoire (tests use a small one).
+        """
+        env = os.environ if environ is None else environ
+        man = load_manifest(Path(manifest) if manifest else None, env)
+        cdir = Path(cache_dir) if cache_dir else cache.cache_dir(env)
+        base = base_repertoire() if base_chars is None else codepoints(base_chars)
+        return cls(man, cdir, base, codepoints(extra_chars))
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(self.manifest.roles)
+
+    # -- faces -----------------------------------------------------------------
+
+    def _base(self, spec: FaceSpec) -> _Base:
+        k = (spec.path, spec.index, spec.psname)
+        if k in self._bases:
+            return self._bases[k]
+        if not spec.path.is_file():
+            raise ResourceError(
+                f"font file not found: {spec.describe()}; {spec.install_hint()}",
+                SourcePos(str(spec.path)),
+            )
+        sha = cache.file_sha256(spec.path, self.cache_dir)
+        if spec.sha256 and sha != spec.sha256.lower() and (str(spec.path), sha) not in _WARNED:
+            _WARNED.add((str(spec.path), sha))
+            warn(
+                SourcePos(str(spec.path)),
+                f"SHA-256 {sha[:16]}… differs from the manifest ({spec.sha256[:16]}…): "
+                "the font changed, so line breaks may differ from earlier builds",
+            )
+        info = source_info(spec, sha, self.cache_dir)
+        covered = self.repertoire & info.cmap
+        name = f"{_ps_safe(spec.psname or info.psname)}-L{convert.CONVERTER_VERSION}"
+        rep = digest(covered)
+        if covered != base_repertoire() & info.cmap:  # an issue's rare characters, or a test
+            name += f"-X{rep[:8]}"
+        out = self.cache_dir / (
+            f"{_ps_safe(spec.psname or info.psname)}-{sha[:16]}-{spec.index}-{rep}"
+            f"-c{convert.CONVERTER_VERSION}.ttf"
+        )
+        job = convert.ConvertJob(
+            spec, info.kind, covered, tuple(sorted(info.hwid.values())), name, out
+        )
+        base = self._bases[k] = _Base(spec, sha, info, covered, name, job)
+        return base
+
+    def _ensure(self, base: _Base, halfwidth: bool) -> Path:
+        path, built = convert.build(base.job)
+        convert.record(base.job, built)
+        self._used[base.spec.path] = base.sha256
+        if not halfwidth:
+            return path
+        convert.derive_halfwidth(path, base.hw_path, base.info.hwid, base.name + "-HW")
+        return base.hw_path
+
+    def _face_for(self, spec: FaceSpec, halfwidth_digits: bool) -> Face:
+        base = self._base(spec)
+        hw = halfwidth_digits and bool(base.info.hwid)  # LXGW WenKai has no hwid glyphs
+        k = (spec.role, spec.weight, hw)
+        if k not in self._faces:
+            self._faces[k] = Face(
+                FaceKey(*k),
+                base.name + ("-HW" if hw else ""),
+                spec,
+                base.info,
+                base.covered,
+                lambda: self._ensure(base, hw),
+            )
+        return self._faces[k]
+
+    def _check_role(self, role: str) -> None:
+        if role not in self.manifest.roles:
+            known = ", ".join(self.manifest.roles)
+            raise InputError(f"unknown font role {role!r} (known: {known})")
+
+    def chain(
+        self, role: str, weight: str = "regular", halfwidth_digits: bool = False
+    ) -> list[Face]:
+        """The faces tried for ``role``: its own, then its fallback roles' (same weight)."""
+        self._check_role(role)
+        faces: list[Face] = []
+        for r in self.manifest.chain(role):
+            spec = self.manifest.face_spec(r, weight)
+            if spec is not None:
+                faces.append(self._face_for(spec, halfwidth_digits))
+        return faces
+
+    def chain_names(self, role: str, weight: str = "regular") -> list[str]:
+        names = []
+        for r in self.manifest.chain(role):
+            spec = self.manifest.face_spec(r, weight)
+            if spec is not None:
+                names.append(spec.psname or spec.path.name)
+        return names
+
+    def face(self, role: str, weight: str = "regular", halfwidth_digits: bool = False) -> Face:
+        """The role's own face (or its first fallback's, for a role without faces)."""
+        self._check_role(role)
+        for r in self.manifest.chain(role):
+            spec = self.manifest.face_spec(r, weight)
+            if spec is not None:
+                face = self._face_for(spec, halfwidth_digits)
+                self._used.setdefault(spec.path, self._base(spec).sha256)
+                return face
+        raise ResourceError(f"no font face configured for role {role} {weight} or its fallbacks")
+
+    def resolve_or_none(
+        self, role: str, weight: str, ch: str, halfwidth_digits: bool = False
+    ) -> Face | None:
+        """First face of the chain that has ``ch``, skipping a role that borrows ``ch``."""
+        k = (role, weight, ch, halfwidth_digits)
+        if k not in self._resolved:  # the composer asks once per character
+            self._resolved[k] = self._resolve(role, weight, ch, halfwidth_digits)
+        return self._resolved[k]
+
+    def _resolve(self, role: str, weight: str, ch: str, halfwidth_digits: bool) -> Face | None:
+        self._check_role(role)
+        lenders: list[Face] = []
+        for r in self.manifest.chain(role):
+            spec = self.manifest.face_spec(r, weight)
+            if spec is None:
+                continue
+            face = self._face_for(spec, halfwidth_digits)
+            if not face.has(ch):
+                continue
+            if ch in self.manifest.roles[r].borrow:
+                lenders.append(face)  # used only if no later role has it
+                continue
+            self._used.setdefault(spec.path, self._base(spec).sha256)
+            return face
+        if lenders:
+            self._used.setdefault(lenders[0].spec.path, self._base(lenders[0].spec).sha256)
+            return lenders[0]
+        return None
+
+    def resolve(self, role: str, weight: str, ch: str, halfwidth_digits: bool = False) -> Face:
+        face = self.resolve_or_none(role, weight, ch, halfwidth_digits)
+        if face is None:
+            raise InputError(
+                f"character {ch!r} U+{ord(ch):04X} is in no font of role {role} {weight} "
+                f"(tried {', '.join(self.chain_names(role, weight))})"
+            )
+        return face
+
+    # -- whole-build operations ------------------------------------------------
+
+    def check_coverage(self, items: Iterable[coverage.Item]) -> set[FaceKey]:
+        """Raise ``InputError`` naming each character no face has, with every file:line."""
+        return coverage.check(self, items)
+
+    def all_keys(self) -> list[FaceKey]:
+        """Every face of the manifest, with the half-width variant where the font has one."""
+        keys: list[FaceKey] = []
+        for role, spec in self.manifest.roles.items():
+            for weight in spec.faces:
+                keys.append(FaceKey(role, weight, False))
+                keys.append(FaceKey(role, weight, True))
+        return keys
+
+    def prepare(
+        self, keys: Iterable[FaceKey | tuple[str, str, bool]] | None = None, workers: int = 2
+    ) -> list[Path]:
+        """Convert the faces of ``keys`` (default: all) now, ``workers`` processes at once."""
+        faces = {self.face(*k) for k in (self.all_keys() if keys is None else keys)}
+        jobs: dict[Path, tuple[_Base, convert.ConvertJob]] = {}
+        for f in faces:
+            base = self._base(f.spec)
+            if not base.job.out.is_file():
+                jobs[base.job.out] = (base, base.job)
+        todo = [job for _, job in sorted(jobs.values(), key=lambda bj: -len(bj[1].codepoints))]
+        if workers > 1 and len(todo) > 1:
+            with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+                for job, (_, built) in zip(todo, pool.map(convert.build, todo), strict=True):
+                    convert.record(job, built)
+        return sorted({f.ttf_path for f in faces})
+
+    def woff2_subset(self, face: Face, chars: Iterable[str] | str) -> bytes:
+        """WOFF2 of exactly ``chars`` (without ``locl``; ``vert``/``halt``/``palt`` kept)."""
+        return woff2.woff2_subset(self.cache_dir, face, frozenset(chars))
+
+    def files_used(self) -> list[tuple[Path, str]]:
+        """(source file, SHA-256) of every face this build used, for the archive manifest."""
+        return sorted(self._used.items())
+
+
+def check_coverage(items: Iterable[coverage.Item], fs: FontSet | None = None) -> set[FaceKey]:
+    """Check every (char, role, weight, where) item; loads a FontSet for them if none given."""
+    items = list(items)
+    if fs is None:
+        fs = FontSet.load(extra_chars={item[0] for item in items})
+    return fs.check_coverage(items)

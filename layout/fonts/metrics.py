@@ -1,0 +1,129 @@
+"""Faces and their metrics, as the composer sees them (all lengths in em).
+
+Advances and vertical metrics are read once per process from the cached TrueType file
+the PDF embeds, so what the composer measures is what ReportLab draws.  ``halt`` comes
+from the source font (the converted file has no GPOS), via the cached source facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from fontTools.ttLib import TTFont
+
+from layout.fonts.manifest import FaceSpec
+from layout.fonts.source import SourceInfo
+
+
+class FaceKey(NamedTuple):
+    """Identifies a face of a FontSet: hashable, cheap to compare, usable as a dict key."""
+
+    role: str
+    weight: str
+    halfwidth_digits: bool = False
+
+
+@dataclass(frozen=True)
+class TTFMetrics:
+    upm: int
+    advances: dict[int, float]  # code point → advance in em
+    ascender: float
+    descender: float
+
+
+_METRICS: dict[tuple[str, int, int], TTFMetrics] = {}
+
+
+def load_metrics(path: Path) -> TTFMetrics:
+    """Read cmap, hmtx and vertical metrics of a TrueType file (memoised per file version)."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key in _METRICS:
+        return _METRICS[key]
+    font = TTFont(str(path), lazy=True)
+    try:
+        upm = font["head"].unitsPerEm
+        hmtx = font["hmtx"].metrics
+        cmap = font.getBestCmap() or {}
+        advances = {cp: hmtx[g][0] / upm for cp, g in cmap.items()}
+        os2 = font["OS/2"] if "OS/2" in font else None
+        if os2 is not None and os2.sTypoAscender - os2.sTypoDescender > 0:
+            asc, desc = os2.sTypoAscender, os2.sTypoDescender
+        else:
+            asc, desc = font["hhea"].ascent, font["hhea"].descent
+    finally:
+        font.close()
+    metrics = TTFMetrics(upm, advances, asc / upm, desc / upm)
+    _METRICS[key] = metrics
+    return metrics
+
+
+class Face:
+    """One concrete face: a source file at a weight, optionally with half-width digits.
+
+    Cheap to create: the TrueType file is converted only when ``ttf_path`` or a metric
+    is first asked for.  ``has`` needs no conversion (it uses the cached source cmap).
+    """
+
+    def __init__(
+        self,
+        key: FaceKey,
+        name: str,
+        spec: FaceSpec,
+        info: SourceInfo,
+        covered: frozenset[int],
+        ensure: Callable[[], Path],
+    ) -> None:
+        self.key = key
+        self.name = name  # unique PostScript name, also the ReportLab font name
+        self.spec = spec
+        self.info = info
+        self.covered = covered  # code points this face's file maps
+        self._ensure = ensure
+        self._metrics: TTFMetrics | None = None
+
+    def __repr__(self) -> str:
+        return f"Face({self.name!r}, {self.key})"
+
+    @property
+    def source_path(self) -> Path:
+        return self.spec.path
+
+    @property
+    def ttf_path(self) -> Path:
+        """The cached TrueType file (converted now if needed) for ``reportlab`` ``TTFont``."""
+        return self._ensure()
+
+    @property
+    def metrics(self) -> TTFMetrics:
+        if self._metrics is None:
+            self._metrics = load_metrics(self.ttf_path)
+        return self._metrics
+
+    def has(self, ch: str) -> bool:
+        return ord(ch) in self.covered
+
+    def advance(self, ch: str) -> float:
+        """Advance width of ``ch`` in em; ``KeyError`` if the face does not map it."""
+        try:
+            return self.metrics.advances[ord(ch)]
+        except KeyError:
+            raise KeyError(f"{ch!r} U+{ord(ch):04X} is not in face {self.name}") from None
+
+    @property
+    def ascender(self) -> float:
+        return self.metrics.ascender
+
+    @property
+    def descender(self) -> float:
+        return self.metrics.descender
+
+    def halt(self, ch: str) -> tuple[float, float] | None:
+        """(x placement, x advance) of GPOS ``halt`` for ``ch`` in em, or None."""
+        cp = ord(ch)
+        if self.key.halfwidth_digits and cp in self.info.hwid:
+            return None
+        return self.info.halt.get(cp) if cp in self.covered else None
