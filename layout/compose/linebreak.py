@@ -82,7 +82,11 @@ class LineMeasurer:
         a = self.atoms[k]
         if not a.squeeze:
             return 0.0
-        return min(a.squeeze, self._left_blank(k, first) + self._right_blank(k, last))
+        # a side already tightened against a neighbouring mark (pair kerning) gives no more
+        left = 0.0 if not first and any(self.kern[k]) else self._left_blank(k, first)
+        paired_right = not last and k + 1 < len(self.atoms) and any(self.kern[k + 1])
+        right = 0.0 if paired_right else self._right_blank(k, last)
+        return min(a.squeeze, left + right)
 
     def _squeeze_inner(self, k: int) -> float:
         return self.squeeze_at(k, False, False)

@@ -27,10 +27,12 @@ def compose_paragraph(
     indent: float | None = None,
     align: str = "justify",
     tail: Sequence[TextRun] = (),
+    tail_position: str | None = None,
 ) -> list[Line]:
     """Lines of one paragraph.  ``measures[k]`` is line k's width in pt (the last repeats);
     ``indent`` is the first-line indent in em (the style's when None); ``tail`` a closing
-    tag set flush right at the paragraph's end."""
+    tag set flush right at the paragraph's end, placed by ``tail_position`` (the style's
+    ``tag_position`` when None)."""
     atoms = prepare(runs, style, fonts)
     if not atoms:
         return []
@@ -52,9 +54,10 @@ def compose_paragraph(
         last = spans[-1]
         room = avail(len(spans) - 1) - last.natural - TAG_GAP * em
         fits = tail_line.natural <= room + 1e-6
-        if style.tag_position == "run-in" and not fits:
+        position = tail_position or style.tag_position
+        if position == "run-in" and not fits:
             place_tail_alone = True
-        elif style.tag_position == "own-line":
+        elif position == "own-line":
             if is_full(last, avail(len(spans) - 1), em):
                 pulled = _pull_down(m, spans, avail, extra=tail_line.natural + TAG_GAP * em)
                 place_tail_alone = pulled is None
