@@ -1,0 +1,87 @@
+"""The pipeline shared by every command: read → fonts and coverage → compose."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from layout.compose.boxes import IssueLayout
+from layout.compose.page import DATELINE_ROLE, compose_issue
+from layout.errors import SourcePos
+from layout.read import read_issue
+from layout.read.model import Article, Box, Figure, Furniture, Issue, Paragraph, TextStyle
+
+
+@dataclass(frozen=True)
+class Built:
+    issue: Issue
+    fonts: object  # layout.fonts.FontSet
+    layout: IssueLayout
+
+
+def text_items(issue: Issue) -> Iterator[tuple[str, str, str, SourcePos]]:
+    """Every printed character with the font role and weight it is set in, and where it
+    comes from: what the coverage check needs."""
+
+    def styled(text: str, style: TextStyle, pos: SourcePos):
+        for ch in text:
+            if not ch.isspace():
+                yield ch, style.role, style.weight, pos
+
+    def para(p: Paragraph | None):
+        if p is None:
+            return
+        for run in p.runs:
+            role, weight = run.role or p.style.role, run.weight or p.style.weight
+            if run.kind == "dateline":
+                role, weight = DATELINE_ROLE
+            for ch in run.text:
+                if not ch.isspace():
+                    yield ch, role, weight, p.pos
+
+    bold_hei = TextStyle(role="hei", weight="bold")
+    for page in issue.pages:
+        if page.header:
+            for text in (page.header.section, page.header.label, page.header.date):
+                yield from styled(text or "", bold_hei, page.header.pos)
+        for item in page.items:
+            if isinstance(item, Article):
+                for part in item.head.parts if item.head else ():
+                    for line in part.lines:
+                        yield from styled(line.text, part.style, line.pos)
+                for p in item.paragraphs:
+                    yield from para(p)
+                for sub in item.figures + item.boxes:
+                    yield from _sub_items(sub, para, styled, bold_hei)
+            elif isinstance(item, Furniture):
+                for line in item.lines:
+                    yield from styled(line.text, item.style, line.pos)
+            else:
+                yield from _sub_items(item, para, styled, bold_hei)
+
+
+def _sub_items(item, para, styled, bold_hei):
+    if isinstance(item, Figure):
+        yield from para(item.caption)
+        yield from para(item.credit)
+    elif isinstance(item, Box):
+        if item.label:
+            yield from styled(item.label, bold_hei, item.pos)
+        for line in item.title:
+            yield from styled(line.text, item.title_style, line.pos)
+        for p in item.paragraphs:
+            yield from para(p)
+
+
+def build(source: str | Path, *, allow_overset: bool = False) -> Built:
+    """Read, check font coverage and compose one issue."""
+    from layout.fonts import FontSet
+
+    issue = read_issue(source)
+    items = list(text_items(issue))
+    fonts = FontSet.load(extra_chars="".join(sorted({ch for ch, *_ in items})))
+    keys = fonts.check_coverage(items)
+    fonts.prepare(keys)
+    layout = compose_issue(issue, fonts, allow_overset=allow_overset)
+    return Built(issue, fonts, layout)
