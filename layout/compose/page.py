@@ -320,6 +320,8 @@ class PageComposer:
             blocks.append(TextBlock(f"{f.id}-caption", "caption", area, rows))
             if f.caption_rect is None:
                 picture = Rect(f.rect.x, f.rect.y, f.rect.width, f.rect.height - height - geo.line_pitch / 2)
+        if f.src is None:
+            warn(f.pos, f"figure {f.id!r} has no image yet: a neutral placeholder is drawn")
         box = FigureBox(f"{f.id}-picture", picture, f.src, f.fit, f.alt)
         title = f.caption.text if f.caption else f.id
         return Group(f.id, "figure", title, f.rect, tuple(blocks), (box,))

@@ -23,7 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from layout import __version__
 from layout.compose.boxes import FigureBox, Group, IssueLayout, PageLayout, PlacedLine, TextBlock
-from layout.errors import ResourceError, SourcePos, warn
+from layout.errors import ResourceError, SourcePos
 from layout.read.model import Issue
 from layout.read.units import MM
 from layout.render.atomic import atomic_write
@@ -129,8 +129,7 @@ class PageDrawer:
 
     def figure(self, fig: FigureBox) -> None:
         c, r = self.c, fig.rect
-        if fig.src is None:
-            warn(fig.id, "figure has no image: a placeholder is drawn")
+        if fig.src is None:  # the composer warned, naming the source line
             c.setFillColor(TINT)
             c.setStrokeColor(GREY)
             c.setLineWidth(0.5)
