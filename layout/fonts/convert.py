@@ -189,3 +189,42 @@ def derive_halfwidth(base: Path, out: Path, hwid: dict[int, str], psname: str) -
         cache.atomic_write(out, buf.getvalue())
     STATS["halfwidth"] += 1
     return True
+
+
+def derive_halt(base: Path, out: Path, halt: dict[int, tuple[float, float]], psname: str) -> bool:
+    """Write the half-width punctuation variant of ``base``: GPOS ``halt`` baked into the
+    glyphs (outline moved by the placement, advance cut).
+
+    ReportLab cannot apply GPOS; a compressed mark drawn from this face has an advance
+    that matches its box, so text extraction sees no overlapping glyphs.
+    """
+    if out.is_file():
+        return False
+    with cache.locked(out):
+        if out.is_file():
+            return False
+        font = TTFont(str(base))
+        upm = font["head"].unitsPerEm
+        cmap = font.getBestCmap() or {}
+        glyf, hmtx = font["glyf"], font["hmtx"]
+        done: set[str] = set()
+        for cp, (placement, advance) in sorted(halt.items()):
+            name = cmap.get(cp)
+            if name is None or name in done:
+                continue
+            done.add(name)
+            glyph = glyf[name]
+            shift = round(placement * upm)
+            if shift and glyph.numberOfContours > 0:
+                glyph.coordinates.translate((shift, 0))
+                glyph.recalcBounds(glyf)
+            width, lsb = hmtx[name]
+            hmtx[name] = (max(0, width + round(advance * upm)), lsb + shift)
+        set_names(font, psname)
+        buf = io.BytesIO()
+        font.recalcTimestamp = False
+        font.save(buf, reorderTables=False)
+        font.close()
+        cache.atomic_write(out, buf.getvalue())
+    STATS["halt"] += 1
+    return True

@@ -249,6 +249,16 @@ class FontSet:
                     convert.record(job, built)
         return sorted({f.ttf_path for f in faces})
 
+    def halt_variant(self, face: Face) -> tuple[str, Path] | None:
+        """(name, TrueType path) of ``face`` with its punctuation set half width (GPOS
+        ``halt`` applied), for drawing compressed marks; None if the font has no ``halt``."""
+        if not face.info.halt:
+            return None
+        path = face.ttf_path
+        out = path.with_name(path.stem + "-halt.ttf")
+        convert.derive_halt(path, out, dict(face.info.halt), face.name + "-HT")
+        return face.name + "-HT", out
+
     def woff2_subset(self, face: Face, chars: Iterable[str] | str) -> bytes:
         """WOFF2 of exactly ``chars`` (without ``locl``; ``vert``/``halt``/``palt`` kept)."""
         return woff2.woff2_subset(self.cache_dir, face, frozenset(chars))

@@ -51,6 +51,7 @@ class FontRegistry:
         self.fonts = fonts
         self.names: dict[Hashable, str] = {}
         self.faces: dict[Hashable, object] = {}
+        self.halves: dict[Hashable, str | None] = {}
 
     def name(self, key: Hashable) -> str:
         if key not in self.names:
@@ -67,6 +68,23 @@ class FontRegistry:
 
     def advance(self, key: Hashable, text: str, size: float) -> float:
         return pdfmetrics.stringWidth(text, self.name(key), size)
+
+    def half(self, key: Hashable, ch: str) -> tuple[str, float] | None:
+        """The face with ``ch`` set half width (GPOS halt baked in) and the placement (em) to
+        undo: a compressed mark drawn from it has an advance that fits its box, so text
+        extraction never sees overlapping glyphs."""
+        self.name(key)
+        face = self.faces[key]
+        adjust = face.halt(ch) if len(ch) == 1 else None
+        if adjust is None:
+            return None
+        if key not in self.halves:
+            variant = self.fonts.halt_variant(face)
+            if variant is not None and variant[0] not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont(variant[0], str(variant[1])))
+            self.halves[key] = variant[0] if variant else None
+        name = self.halves[key]
+        return (name, adjust[0]) if name else None
 
 
 class PageDrawer:
@@ -170,12 +188,18 @@ class PageDrawer:
         rules = []
         for g in placed.line.glyphs:
             font = (self.fonts.name(g.face), g.size)
-            if font != current:
-                t.setFont(*font)
-                current = font
             x = g.x + g.dx
             if g.form == "center":
                 x = g.x + (g.width - self.fonts.advance(g.face, g.text, g.size)) / 2
+            if g.form in ("text", "center") and len(g.text) == 1 and (
+                    g.width < self.fonts.advance(g.face, g.text, g.size) - 0.01):
+                half = self.fonts.half(g.face, g.text)
+                if half is not None:  # a compressed mark: draw its half-width form
+                    font = (half[0], g.size)
+                    x -= half[1] * g.size
+            if font != current:
+                t.setFont(*font)
+                current = font
             if g.form == "rule":
                 rules.append((origin + g.x, g.width, g.size))
                 t.setTextRenderMode(3)  # the dashes stay in the text layer, invisible
