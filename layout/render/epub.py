@@ -1,0 +1,325 @@
+"""EPUB 3 edition of an issue, from the model (never from the PDF).
+
+ebooklib packages the book (OPF, manifest, spine, NCX); the content documents, the
+navigation document (toc, landmarks and a page-list of our own: ebooklib's page-list
+takes every element with an ``epub:type``) and the stylesheet are ours
+(``epub_xhtml``, ``epub_style``).  ebooklib 0.20 stamps the wall-clock time on every
+ZIP entry, so the archive is rewritten by ``zipfix`` and two builds of one issue give
+the same bytes.  Metadata the source marks unknown stays out: nothing is invented.
+
+    write_epub(read_issue("source/x.xml"), "build/x.epub")          # fonts embedded
+    python -m layout.render.epub source/x.xml build/x.epub --no-fonts
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import io
+import json
+import os
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ebooklib import epub
+from lxml import etree
+from PIL import Image
+
+from layout.errors import LayoutError, ResourceError
+from layout.fonts import FontSet
+from layout.read.model import Figure, Issue
+from layout.render import epub_cover, epub_style, epub_xhtml, zipfix
+from layout.render.epub_xhtml import TocEntry
+
+LANGUAGE = "zh-Hans"
+#: Namespace of the book identifiers: uuid5(this, JSON [paper, date, edition, issue id]).
+ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:x-newsxml:1:epub")
+COVER_IMAGE = "images/cover.png"
+#: Image types every EPUB 3.2 reading system shows; others are re-encoded as PNG.
+CORE_IMAGES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".svg": "image/svg+xml"}
+A11Y_SUMMARY = (
+    "本电子书由报纸版面的源文件生成，按原版面的阅读顺序排列：每篇文章有标题层级，"
+    "目录按版面列出各篇标题，页码列表对应印刷版的版面；图片附有图说，"
+    "原版面未收录的图片只保留图说。"
+)
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file of the book other than a content document."""
+
+    href: str
+    data: bytes
+    media_type: str
+
+
+# -- identifiers and metadata ----------------------------------------------------------
+
+
+def book_identifier(issue: Issue) -> str:
+    """A stable ``urn:uuid``: the same issue gives the same identifier in every build."""
+    m = issue.meta
+    name = json.dumps([m.paper, m.date, m.edition, issue.id], ensure_ascii=False)
+    return f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, name)}"
+
+
+def modified_time(epoch: int) -> dt.datetime:
+    """``dcterms:modified`` from SOURCE_DATE_EPOCH, in UTC (ebooklib appends the ``Z``)."""
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).replace(tzinfo=None)
+
+
+def source_description(issue: Issue) -> str:
+    """``dc:source``: the print edition the page numbers come from, and how reliable they are."""
+    text = f"印刷版：{issue.meta.display_title}"
+    if any(p.label is None for p in issue.pages):
+        text += "；版次未知，页码按实体顺序编号"
+    return text
+
+
+def _meta(book: epub.EpubBook, prop: str, value: str, **attrs: str) -> None:
+    book.add_metadata(None, "meta", value, {"property": prop, **attrs})
+
+
+def add_metadata(book: epub.EpubBook, issue: Issue) -> None:
+    """Title, language, identifier, what is known of the paper, source and accessibility."""
+    m = issue.meta
+    book.IDENTIFIER_ID = "bookid"
+    book.set_identifier(book_identifier(issue))
+    book.set_title(m.display_title)
+    book.set_language(LANGUAGE)
+    if m.paper:
+        book.add_metadata("DC", "publisher", m.paper)
+    if m.date:
+        book.add_metadata("DC", "date", m.date)
+    if m.note:
+        book.add_metadata("DC", "description", m.note)
+    book.add_metadata("DC", "source", source_description(issue), {"id": "src"})
+    _meta(book, "source-of", "pagination", refines="#src")
+    for mode in ("textual", "visual"):
+        _meta(book, "schema:accessMode", mode)
+    _meta(book, "schema:accessModeSufficient", "textual")
+    for feature in ("tableOfContents", "pageNavigation", "readingOrder", "structuralNavigation"):
+        _meta(book, "schema:accessibilityFeature", feature)
+    _meta(book, "schema:accessibilityHazard", "none")
+    _meta(book, "schema:accessibilitySummary", A11Y_SUMMARY)
+
+
+# -- images ----------------------------------------------------------------------------
+
+
+def _image_bytes(fig: Figure) -> tuple[bytes, str, str]:
+    """(bytes, extension, media type); types outside the core set become PNG."""
+    assert fig.src is not None
+    path = Path(fig.src)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ResourceError(f"figure {fig.id}: cannot read image {path}: {exc}", fig.pos) from exc
+    ext = path.suffix.lower()
+    if ext in CORE_IMAGES:
+        return data, ".jpg" if ext == ".jpeg" else ext, CORE_IMAGES[ext]
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            buf = io.BytesIO()
+            im.save(buf, "PNG", optimize=False, compress_level=9)
+    except OSError as exc:
+        raise ResourceError(f"figure {fig.id}: cannot convert image {path}: {exc}", fig.pos) from exc
+    return buf.getvalue(), ".png", "image/png"
+
+
+def figure_images(issue: Issue) -> dict[str, Asset]:
+    """The image of every figure that has one, by figure id, with ASCII file names."""
+    figs = [f for p in issue.pages for it in p.items for f in _figures_of(it)]
+    out: dict[str, Asset] = {}
+    for fig in figs:
+        if fig.src is None or fig.id in out:
+            continue
+        data, ext, media = _image_bytes(fig)
+        out[fig.id] = Asset(f"images/fig{len(out) + 1:03d}{ext}", data, media)
+    return out
+
+
+def _figures_of(item: object) -> tuple[Figure, ...]:
+    if isinstance(item, Figure):
+        return (item,)
+    return tuple(getattr(item, "figures", ()))
+
+
+# -- the book --------------------------------------------------------------------------
+
+
+class _Doc(epub.EpubHtml):
+    """A content document whose bytes are final (ebooklib would re-parse them as HTML)."""
+
+    def get_content(self, default: bytes | None = None) -> bytes:
+        return self.content
+
+
+class _Nav(epub.EpubNav):
+    def get_content(self, default: bytes | None = None) -> bytes:
+        return self.content
+
+
+class _Writer(epub.EpubWriter):
+    """ebooklib's writer with our navigation document instead of its generated one."""
+
+    def _get_nav(self, item: epub.EpubNav) -> bytes:
+        return item.content
+
+
+def _ncx_toc(entries: Sequence[TocEntry], prefix: str = "toc") -> list:
+    """ebooklib's toc structure (used for the NCX): Section with children, or Link."""
+    out: list = []
+    for i, e in enumerate(entries, 1):
+        uid = f"{prefix}-{i}"
+        if e.children:
+            out.append((epub.Section(e.title, e.href), _ncx_toc(e.children, uid)))
+        else:
+            out.append(epub.Link(e.href, e.title, uid))
+    return out
+
+
+def _doc(uid: str, href: str, html: etree._Element, title: str) -> _Doc:
+    item = _Doc(uid=uid, file_name=href, media_type="application/xhtml+xml", title=title, lang=LANGUAGE)
+    item.content = epub_xhtml.serialize(html)
+    return item
+
+
+def _asset(uid: str, a: Asset) -> epub.EpubItem:
+    return epub.EpubItem(uid=uid, file_name=a.href, media_type=a.media_type, content=a.data)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Everything the book is made of, before packaging."""
+
+    pages: list[tuple[str, str, etree._Element, str]]  # uid, href, tree, title
+    nav: etree._Element
+    cover: etree._Element
+    toc: list[TocEntry]
+    images: dict[str, Asset]
+
+
+def build_parts(issue: Issue) -> Parts:
+    """The XHTML trees of the pages, the nav and the cover page, and the figures' images."""
+    images = figure_images(issue)
+
+    def href_of(fig: Figure) -> str | None:
+        return images[fig.id].href if fig.id in images else None
+
+    pages = [
+        (f"p{p.number:03d}", epub_xhtml.page_href(p), epub_xhtml.page_document(p, href_of), epub_xhtml.page_title(p))
+        for p in issue.pages
+    ]
+    toc = epub_xhtml.toc_entries(issue)
+    nav = epub_xhtml.nav_document(issue, toc)
+    cover = epub_xhtml.cover_document(COVER_IMAGE, epub_cover.cover_alt(issue))
+    return Parts(pages, nav, cover, toc, images)
+
+
+def _all_chars(issue: Issue, parts: Parts) -> str:
+    docs = [t for _, _, t, _ in parts.pages] + [parts.nav, parts.cover]
+    texts = epub_style.text_by_font(docs)
+    return issue.all_text() + issue.meta.display_title + "".join(texts.values())
+
+
+def assemble(issue: Issue, parts: Parts, fs: FontSet, fonts: bool) -> epub.EpubBook:
+    """The ebooklib book: metadata, stylesheet, fonts, images, cover, documents, spine, toc."""
+    book = epub.EpubBook()
+    add_metadata(book, issue)
+    docs = [t for _, _, t, _ in parts.pages] + [parts.nav, parts.cover]
+    embedded = epub_style.embed_fonts(fs, docs) if fonts else []
+    css = epub_style.stylesheet(embedded, epub_style.chains_of(fs))
+    book.add_item(epub.EpubItem(uid="css", file_name=epub_xhtml.CSS_HREF, media_type="text/css", content=css.encode()))
+    for f in embedded:
+        book.add_item(_asset(f"font-{f.key.role}-{f.key.weight}", Asset(f.href, f.data, "font/woff2")))
+    for i, a in enumerate(parts.images.values(), 1):
+        book.add_item(_asset(f"img-{i:03d}", a))
+    book.set_cover(COVER_IMAGE, epub_cover.render_cover(issue, fs), create_page=False)
+    cover = book.add_item(_doc("cover", epub_xhtml.COVER_HREF, parts.cover, "封面"))
+    nav = _Nav(uid="nav", file_name=epub_xhtml.NAV_HREF, title="目录")
+    nav.content = epub_xhtml.serialize(parts.nav)
+    book.add_item(nav)
+    pages = [book.add_item(_doc(uid, href, tree, title)) for uid, href, tree, title in parts.pages]
+    book.add_item(epub.EpubNcx())
+    book.toc = _ncx_toc(parts.toc)
+    book.spine = [cover, nav, *pages]
+    return book
+
+
+def epub_bytes(book: epub.EpubBook, epoch: int) -> bytes:
+    """ebooklib's archive, in memory (its ZIP dates are fixed afterwards by ``zipfix``)."""
+    options = {
+        "epub3_pages": False,
+        "epub3_landmark": False,
+        "epub2_guide": False,
+        "mtime": modified_time(epoch),
+        "raise_exceptions": True,
+    }
+    buf = io.BytesIO()
+    writer = _Writer(buf, book, options)
+    writer.process()
+    writer.write()
+    return buf.getvalue()
+
+
+# -- output ----------------------------------------------------------------------------
+
+
+def atomic_write(out: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write through a temporary file beside ``out`` and rename it: no half file, none on error."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_epub(issue: Issue, out_path: str | Path, *, fonts: bool = True, font_set: FontSet | None = None) -> Path:
+    """Write the EPUB 3 edition of ``issue`` to ``out_path``; ``fonts=False`` embeds no fonts.
+
+    The cover is drawn with the fonts either way.  The bytes depend only on the issue,
+    the fonts, the library versions and ``SOURCE_DATE_EPOCH`` (default 2000-01-01).
+    """
+    out = Path(out_path)
+    epoch = zipfix.source_date_epoch()
+    parts = build_parts(issue)
+    fs = font_set or FontSet.load(extra_chars=_all_chars(issue, parts))
+    data = epub_bytes(assemble(issue, parts, fs, fonts), epoch)
+    atomic_write(out, lambda fh: zipfix.rewrite_epub(data, fh, epoch=epoch))
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m layout.render.epub SOURCE OUT [--no-fonts]``."""
+    from layout.read import read_issue
+
+    ap = argparse.ArgumentParser(prog="python -m layout.render.epub", description=__doc__.splitlines()[0])
+    ap.add_argument("source", help="issue XML")
+    ap.add_argument("out", help="EPUB file to write")
+    ap.add_argument("--no-fonts", action="store_true", help="embed no font subsets")
+    args = ap.parse_args(argv)
+    try:
+        write_epub(read_issue(args.source), args.out, fonts=not args.no_fonts)
+    except LayoutError as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_status
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

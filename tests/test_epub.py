@@ -1,0 +1,433 @@
+"""EPUB 3 edition: real ebooklib, real fonts, real epubcheck; the sample is built once per module."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import time
+import uuid
+import zipfile
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+from lxml import etree
+from PIL import Image
+
+from layout.errors import InputError
+from layout.read import read_issue
+from layout.read.model import Figure, Issue
+from layout.render import zipfix
+from layout.render.epub import book_identifier, main, write_epub
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "source" / "000_024ecb8943099354.xml"
+SEED = REPO.parent / "shared" / "seed" / "000_024ecb8943099354.txt"
+EPUBCHECK_JAR = Path("/usr/share/java/epubcheck.jar")
+EPOCH = 1621468800  # 2021-05-20T00:00:00Z, a fixed SOURCE_DATE_EPOCH for the whole module
+
+NS = {
+    "x": "http://www.w3.org/1999/xhtml",
+    "epub": "http://www.idpf.org/2007/ops",
+    "opf": "http://www.idpf.org/2007/opf",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+
+pytestmark = pytest.mark.slow
+
+
+# -- builds (once per module) ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module", autouse=True)
+def source_date_epoch():
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+        yield EPOCH
+
+
+@pytest.fixture(scope="module")
+def issue() -> Issue:
+    return read_issue(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def outdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("epub")
+
+
+@pytest.fixture(scope="module")
+def sample_epub(issue: Issue, outdir: Path) -> Path:
+    t0 = time.monotonic()
+    path = write_epub(issue, outdir / "sample.epub")
+    print(f"\nsample EPUB: {path.stat().st_size} bytes in {time.monotonic() - t0:.2f} s")
+    return path
+
+
+@pytest.fixture(scope="module")
+def nofonts_epub(issue: Issue, outdir: Path) -> Path:
+    return write_epub(issue, outdir / "nofonts.epub", fonts=False)
+
+
+@pytest.fixture(scope="module")
+def image_png(outdir: Path) -> Path:
+    path = outdir / "photo.png"
+    Image.new("RGB", (40, 30), (90, 120, 150)).save(path)
+    return path
+
+
+def _with_image(issue: Issue, fig_id: str, src: Path) -> Issue:
+    """The sample with one figure given an image file (a new model; the old is untouched)."""
+    page = issue.pages[0]
+    items = tuple(replace(i, src=str(src)) if isinstance(i, Figure) and i.id == fig_id else i for i in page.items)
+    return replace(issue, pages=(replace(page, items=items),))
+
+
+@pytest.fixture(scope="module")
+def image_epub(issue: Issue, outdir: Path, image_png: Path) -> Path:
+    return write_epub(_with_image(issue, "photo2", image_png), outdir / "image.epub", fonts=False)
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _zip(path: Path) -> zipfile.ZipFile:
+    return zipfile.ZipFile(path)
+
+
+def _opf(path: Path) -> etree._Element:
+    with _zip(path) as zf:
+        return etree.fromstring(zf.read("EPUB/content.opf"))
+
+
+def _xhtml(path: Path, name: str) -> etree._Element:
+    with _zip(path) as zf:
+        return etree.fromstring(zf.read(f"EPUB/{name}"))
+
+
+def _page_docs(path: Path) -> list[etree._Element]:
+    with _zip(path) as zf:
+        names = sorted(n for n in zf.namelist() if re.fullmatch(r"EPUB/p\d{3}\.xhtml", n))
+        return [etree.fromstring(zf.read(n)) for n in names]
+
+
+def _body_text(doc: etree._Element) -> str:
+    return "".join(doc.find("x:body", NS).itertext())
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+_MESSAGES = re.compile(r"Messages: (\d+) fatals? / (\d+) errors? / (\d+) warnings? / (\d+) infos?")
+
+
+def _epubcheck_counts(output: str) -> tuple[int, int, int, int]:
+    m = _MESSAGES.search(output)
+    if m:
+        return tuple(int(g) for g in m.groups())  # type: ignore[return-value]
+    if "No errors or warnings detected" in output:
+        return (0, 0, 0, 0)
+    raise AssertionError(f"no epubcheck summary in:\n{output}")
+
+
+@pytest.fixture(scope="module")
+def epubcheck(sample_epub: Path, image_epub: Path) -> dict[str, str]:
+    """Run epubcheck on both books at once (about 6 s each); their output by name."""
+    java = shutil.which("java")
+    if java is None or not EPUBCHECK_JAR.is_file():
+        pytest.skip("epubcheck not installed (Debian packages epubcheck and default-jre-headless)")
+    procs = {
+        p.name: subprocess.Popen(
+            [java, "-jar", str(EPUBCHECK_JAR), str(p)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for p in (sample_epub, image_epub)
+    }
+    return {name: proc.communicate(timeout=300)[0] for name, proc in procs.items()}
+
+
+# -- validity --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["sample.epub", "image.epub"])
+def test_epubcheck_clean(epubcheck: dict[str, str], name: str) -> None:
+    out = epubcheck[name]
+    assert _epubcheck_counts(out) == (0, 0, 0, 0), out
+
+
+def test_epubcheck_summary_parser() -> None:
+    assert _epubcheck_counts("Messages: 0 fatals / 2 errors / 1 warning / 0 infos") == (0, 2, 1, 0)
+    with pytest.raises(AssertionError):
+        _epubcheck_counts("Exception in thread main")
+
+
+# -- content ---------------------------------------------------------------------------
+
+
+def test_every_seed_character_is_in_the_text(sample_epub: Path) -> None:
+    if not SEED.is_file():
+        pytest.skip(f"seed text not found at {SEED}")
+    seed = Counter(ch for ch in SEED.read_text(encoding="utf-8") if not ch.isspace())
+    text = Counter(ch for doc in _page_docs(sample_epub) for ch in _body_text(doc) if not ch.isspace())
+    missing = seed - text
+    assert not missing, f"{sum(missing.values())} characters missing: {dict(missing)}"
+
+
+def test_headlines_are_h2_with_the_editors_lines(issue: Issue, sample_epub: Path) -> None:
+    doc = _page_docs(sample_epub)[0]
+    for art in issue.articles:
+        main_part = art.head.part("headline") if art.head else None
+        if main_part is None:
+            continue
+        (h2,) = doc.xpath(f"//x:article[@id='{art.id}']/x:header/x:h2", namespaces=NS)
+        assert _squash("".join(h2.itertext())) == _squash("".join(line.text for line in main_part.lines))
+        assert len(h2.findall("x:br", NS)) == len(main_part.lines) - 1
+    assert not doc.xpath("//x:hgroup", namespaces=NS)
+
+
+def test_head_parts_byline_dateline_and_tag(issue: Issue, sample_epub: Path) -> None:
+    doc = _page_docs(sample_epub)[0]
+    a8 = doc.xpath("//x:article[@id='a8']", namespaces=NS)[0]
+    assert a8.xpath("x:header/x:p[@class='kicker']/text()", namespaces=NS) == [
+        "魏都区召开全区领导干部会议，部署第二季度重点工作，会议要求"
+    ]
+    assert a8.xpath("x:header/x:p[@class='subhead']/text()", namespaces=NS) == ["确保实现上半年时间、任务“双过半”"]
+    assert a8.xpath("x:p[1]/x:span[@class='dateline']/text()", namespaces=NS) == ["本报讯 （记者 许廷合 通讯员 丁姜岚）"]
+    a7 = doc.xpath("//x:article[@id='a7']", namespaces=NS)[0]
+    assert a7.xpath("x:p[@class='byline']/text()", namespaces=NS) == ["本报记者付家宝"]
+    assert doc.xpath("//x:article[@id='a1']/x:p[last()][@class='tag']/text()", namespaces=NS) == ["（魏宣）"]
+
+
+def test_page_furniture_is_in_the_page_header(sample_epub: Path) -> None:
+    doc = _page_docs(sample_epub)[0]
+    header = doc.xpath("//x:section[@class='page']/x:header", namespaces=NS)[0]
+    text = _squash("".join(header.itertext()))
+    for words in ("一周要闻", "览新闻", "NEWS", "推进教育整顿", "打造政法铁军"):
+        assert words in text
+    assert header.xpath("x:p[@lang='en']/text()", namespaces=NS) == ["NEWS"]
+
+
+def test_pagebreak_marks_the_print_page(sample_epub: Path) -> None:
+    doc = _page_docs(sample_epub)[0]
+    (span,) = doc.xpath("//x:span[@epub:type='pagebreak']", namespaces=NS)
+    assert span.get("id") == "page-1" and span.get("role") == "doc-pagebreak"
+    assert "版次未知" in span.get("aria-label")  # the sample's page label is unknown: said so
+
+
+def test_captions_are_figcaptions_and_no_image_means_no_img(issue: Issue, sample_epub: Path) -> None:
+    doc = _page_docs(sample_epub)[0]
+    figs = [f for p in issue.pages for it in p.items for f in ((it,) if isinstance(it, Figure) else getattr(it, "figures", ()))]
+    assert figs and all(f.src is None for f in figs)
+    for fig in figs:
+        (el,) = doc.xpath(f"//x:figure[@id='{fig.id}']", namespaces=NS)
+        assert not el.xpath(".//x:img", namespaces=NS)
+        cap = _squash("".join(el.find("x:figcaption", NS).itertext()))
+        assert _squash(fig.caption.text) in cap
+        if fig.credit:
+            assert _squash(fig.credit.text) in cap
+    assert not doc.xpath("//x:img", namespaces=NS)
+
+
+def test_figure_with_an_image_gets_an_img(image_epub: Path) -> None:
+    doc = _page_docs(image_epub)[0]
+    (img,) = doc.xpath("//x:figure[@id='photo2']/x:img", namespaces=NS)
+    href = img.get("src")
+    assert img.get("alt")
+    items = {i.get("href"): i.get("media-type") for i in _opf(image_epub).iterfind(".//opf:item", NS)}
+    assert items[href] == "image/png"
+    with _zip(image_epub) as zf:
+        Image.open(io.BytesIO(zf.read(f"EPUB/{href}"))).verify()
+    assert not doc.xpath("//x:figure[@id='photo1']/x:img", namespaces=NS)
+
+
+def test_boxes_are_bare_asides(sample_epub: Path) -> None:
+    doc = _page_docs(sample_epub)[0]
+    (aside,) = doc.xpath("//x:aside[@id='box1']", namespaces=NS)
+    assert aside.get(f"{{{NS['epub']}}}type") is None
+    assert aside.xpath("x:p[@class='box-label']/text()", namespaces=NS) == ["相关链接〉〉〉〉〉"]
+    assert aside.xpath("x:p[last()][@class='tag']/text()", namespaces=NS) == ["（记者 许廷合）"]
+
+
+# -- navigation ------------------------------------------------------------------------
+
+
+def test_nav_toc_pagelist_and_landmarks(issue: Issue, sample_epub: Path) -> None:
+    nav = _xhtml(sample_epub, "nav.xhtml")
+    toc = nav.xpath("//x:nav[@epub:type='toc']", namespaces=NS)[0]
+    titles = toc.xpath(".//x:ol/x:li/x:ol/x:li/x:a/text()", namespaces=NS)
+    for art in issue.articles:
+        assert art.head.title in titles
+    pages = nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS)
+    assert [a.get("href") for a in pages] == [f"p{p.number:03d}.xhtml#page-{p.number}" for p in issue.pages]
+    marks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a/@epub:type", namespaces=NS)
+    assert marks == ["toc", "bodymatter"]
+    # only our page-list: none of ebooklib's, which would list every epub:type element
+    assert len(nav.xpath("//x:nav[@epub:type='page-list']", namespaces=NS)) == 1
+
+
+# -- metadata --------------------------------------------------------------------------
+
+
+def _metas(opf: etree._Element) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for m in opf.iterfind(".//opf:metadata/opf:meta[@property]", NS):
+        out.setdefault(m.get("property"), []).append(m.text)
+    return out
+
+
+def test_metadata(issue: Issue, sample_epub: Path) -> None:
+    opf = _opf(sample_epub)
+    md = opf.find("opf:metadata", NS)
+    assert md.findtext("dc:title", namespaces=NS) == issue.meta.display_title
+    assert md.findtext("dc:language", namespaces=NS) == "zh-Hans"
+    ident = md.findtext("dc:identifier", namespaces=NS)
+    assert ident == book_identifier(issue) and uuid.UUID(ident.removeprefix("urn:uuid:")).version == 5
+    assert opf.get("unique-identifier") == md.find("dc:identifier", NS).get("id")
+    # unknown paper and date are not invented
+    assert md.find("dc:date", NS) is None and md.find("dc:publisher", NS) is None
+    metas = _metas(opf)
+    assert metas["dcterms:modified"] == ["2021-05-20T00:00:00Z"]
+    src = md.find("dc:source", NS)
+    assert metas["source-of"] == ["pagination"]
+    assert md.find("opf:meta[@property='source-of']", NS).get("refines") == f"#{src.get('id')}"
+    assert sorted(metas["schema:accessMode"]) == ["textual", "visual"]
+    assert {"tableOfContents", "pageNavigation", "readingOrder"} <= set(metas["schema:accessibilityFeature"])
+    assert metas["schema:accessibilityHazard"] == ["none"]
+    assert metas["schema:accessibilitySummary"][0]
+
+
+def test_identifier_is_stable_and_distinct(issue: Issue) -> None:
+    assert book_identifier(issue) == book_identifier(read_issue(SAMPLE))
+    other = replace(issue, meta=replace(issue.meta, date="2021-05-20"))
+    assert book_identifier(other) != book_identifier(issue)
+
+
+# -- fonts, CSS and cover --------------------------------------------------------------
+
+
+def _fonts(path: Path) -> dict[str, bytes]:
+    with _zip(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist() if n.startswith("EPUB/fonts/")}
+
+
+def test_fonts_are_woff2_subsets_of_the_text(sample_epub: Path) -> None:
+    fonts = _fonts(sample_epub)
+    assert {"EPUB/fonts/song-regular.woff2", "EPUB/fonts/hei-bold.woff2", "EPUB/fonts/kai-regular.woff2"} <= set(fonts)
+    items = {i.get("href"): i.get("media-type") for i in _opf(sample_epub).iterfind(".//opf:item", NS)}
+    cmaps: set[int] = set()
+    for name, data in fonts.items():
+        assert items[name.removeprefix("EPUB/")] == "font/woff2"
+        font = TTFont(io.BytesIO(data))
+        assert font.flavor == "woff2"
+        cmaps |= set(font.getBestCmap())
+    text = "".join(_body_text(d) for d in _page_docs(sample_epub))
+    assert {ord(c) for c in text if not c.isspace()} <= cmaps
+    with _zip(sample_epub) as zf:
+        css = zf.read("EPUB/style/book.css").decode()
+    assert css.count("@font-face") == len(fonts)
+    for prop in ("text-indent: 2em", "text-align: justify", "line-break: strict", "text-spacing-trim", "hanging-punctuation: allow-end"):
+        assert prop in css
+
+
+def test_body_subset_is_exactly_the_characters_set_in_song(sample_epub: Path) -> None:
+    """The subset holds what the CSS draws with it, and nothing the text does not use."""
+    song = TTFont(io.BytesIO(_fonts(sample_epub)["EPUB/fonts/song-regular.woff2"]))
+    text = "".join(_body_text(d) for d in _page_docs(sample_epub))
+    text += _body_text(_xhtml(sample_epub, "nav.xhtml"))
+    used = {ord(c) for c in text}
+    assert set(song.getBestCmap()) <= used
+    assert ord("，") in song.getBestCmap()
+
+
+def test_no_fonts_build_has_no_font_files(nofonts_epub: Path) -> None:
+    assert not _fonts(nofonts_epub)
+    assert not [i for i in _opf(nofonts_epub).iterfind(".//opf:item", NS) if i.get("media-type", "").startswith("font/")]
+    with _zip(nofonts_epub) as zf:
+        css = zf.read("EPUB/style/book.css").decode()
+    assert "@font-face" not in css and "serif" in css
+
+
+def test_cover_is_a_png_drawn_from_the_issue(sample_epub: Path) -> None:
+    opf = _opf(sample_epub)
+    (item,) = opf.xpath(".//opf:item[@properties='cover-image']", namespaces=NS)
+    with _zip(sample_epub) as zf:
+        img = Image.open(io.BytesIO(zf.read(f"EPUB/{item.get('href')}")))
+        assert img.format == "PNG" and img.size == (900, 1200)
+        assert len(img.getcolors(1 << 16) or ()) > 10  # text was drawn, not a blank page
+    cover = _xhtml(sample_epub, "cover.xhtml")
+    (alt,) = cover.xpath("//x:img/@alt", namespaces=NS)
+    assert "魏都区十四届区委常委会" in alt
+
+
+# -- reproducibility and the archive ---------------------------------------------------
+
+
+def test_two_builds_give_identical_bytes(issue: Issue, sample_epub: Path, outdir: Path) -> None:
+    again = write_epub(read_issue(SAMPLE), outdir / "again.epub")
+    assert again.read_bytes() == sample_epub.read_bytes()
+
+
+def test_archive_layout(sample_epub: Path) -> None:
+    data = sample_epub.read_bytes()
+    assert data[30:38] == b"mimetype" and data[38:58] == b"application/epub+zip"
+    with _zip(sample_epub) as zf:
+        infos = zf.infolist()
+    assert infos[0].filename == "mimetype" and infos[0].compress_type == zipfile.ZIP_STORED
+    assert not infos[0].extra
+    names = [i.filename for i in infos[1:]]
+    assert names == sorted(names)
+    for info in infos:
+        assert info.date_time == (2021, 5, 20, 0, 0, 0)
+        assert info.external_attr >> 16 == 0o100644
+
+
+def test_failed_write_leaves_nothing(issue: Issue, tmp_path: Path) -> None:
+    target = tmp_path / "book.epub"
+    target.mkdir()  # os.replace onto a directory fails at the very end
+    with pytest.raises(OSError):
+        write_epub(issue, target, fonts=False)
+    assert [p.name for p in tmp_path.iterdir()] == ["book.epub"] and target.is_dir()
+
+
+def test_cli_no_fonts(tmp_path: Path) -> None:
+    out = tmp_path / "cli.epub"
+    assert main([str(SAMPLE), str(out), "--no-fonts"]) == 0
+    assert not _fonts(out)
+
+
+# -- zipfix ----------------------------------------------------------------------------
+
+
+def test_zipfix_is_independent_of_input_order_and_dates() -> None:
+    def messy(order: list[str], when: tuple[int, ...]) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name in order:
+                zf.writestr(zipfile.ZipInfo(name, date_time=when), name.encode() * 50)
+        return buf.getvalue()
+
+    outs = []
+    for order, when in ((["b", "mimetype", "a"], (2020, 1, 1, 0, 0, 0)), (["a", "b", "mimetype"], (2024, 6, 1, 12, 0, 0))):
+        out = io.BytesIO()
+        zipfix.rewrite(messy(order, when), out, epoch=0, first=("mimetype",), stored=frozenset({"mimetype"}))
+        outs.append(out.getvalue())
+    assert outs[0] == outs[1]
+    with zipfile.ZipFile(io.BytesIO(outs[0])) as zf:
+        assert zf.namelist() == ["mimetype", "a", "b"]
+        assert zf.infolist()[0].date_time == (1980, 1, 1, 0, 0, 0)  # clamped to the DOS epoch
+
+
+def test_source_date_epoch_parsing() -> None:
+    assert zipfix.source_date_epoch({}) == zipfix.DEFAULT_EPOCH == 946684800
+    assert zipfix.source_date_epoch({"SOURCE_DATE_EPOCH": "1621468800"}) == 1621468800
+    with pytest.raises(InputError):
+        zipfix.source_date_epoch({"SOURCE_DATE_EPOCH": "yesterday"})
+    assert os.environ["SOURCE_DATE_EPOCH"] == str(EPOCH)
