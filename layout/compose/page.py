@@ -171,7 +171,7 @@ class PageComposer:
         """Set the head group across ``rect``; return its blocks and the whole body lines it takes."""
         area = head.rect or rect
         blocks = []
-        y = area.y
+        y = area.y + (0.0 if head.rect else 0.5 * geo.line_pitch)  # breathing room above
         for part in head.parts:
             leading = part.style.size * HEAD_LEADING[part.kind]
             sub = Rect(area.x, y, area.width, leading * len(part.lines))
