@@ -19,11 +19,13 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 from PIL import Image
 
+from layout.cli import run
 from layout.errors import InputError
+from layout.fonts import FontSet
 from layout.read import read_issue
 from layout.read.model import Figure, Issue
 from layout.render import zipfix
-from layout.render.epub import book_identifier, main, write_epub
+from layout.render.epub import book_identifier, write_epub
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "source" / "000_024ecb8943099354.xml"
@@ -273,6 +275,22 @@ def test_nav_toc_pagelist_and_landmarks(issue: Issue, sample_epub: Path) -> None
     assert len(nav.xpath("//x:nav[@epub:type='page-list']", namespaces=NS)) == 1
 
 
+def test_two_pages_with_a_known_label(issue: Issue, outdir: Path) -> None:
+    """A second page with a printed label: its own document, page break and page-list entry."""
+    second = replace(issue.pages[0], number=2, label="2")
+    book = write_epub(replace(issue, pages=(issue.pages[0], second)), outdir / "two.epub", fonts=False)
+    docs = _page_docs(book)
+    assert len(docs) == 2
+    (span,) = docs[1].xpath("//x:span[@epub:type='pagebreak']", namespaces=NS)
+    assert (span.get("id"), span.get("aria-label")) == ("page-2", "第2版")
+    nav = _xhtml(book, "nav.xhtml")
+    labels = nav.xpath("//x:nav[@epub:type='page-list']//x:a/text()", namespaces=NS)
+    assert labels == ["1", "2"]
+    assert nav.xpath("//x:nav[@epub:type='toc']/x:ol/x:li/x:a/@href", namespaces=NS) == ["p001.xhtml", "p002.xhtml"]
+    src = _opf(book).findtext(".//dc:source", namespaces=NS)
+    assert "版次未知" in src  # the first page's label is still unknown
+
+
 # -- metadata --------------------------------------------------------------------------
 
 
@@ -375,6 +393,13 @@ def test_two_builds_give_identical_bytes(issue: Issue, sample_epub: Path, outdir
     assert again.read_bytes() == sample_epub.read_bytes()
 
 
+def test_a_given_font_set_gives_the_same_book(issue: Issue, sample_epub: Path, outdir: Path) -> None:
+    """The pipeline's FontSet (the issue's characters) shares the font cache with ours."""
+    fs = FontSet.load(extra_chars=issue.all_text())
+    out = write_epub(issue, outdir / "fontset.epub", font_set=fs)
+    assert out.read_bytes() == sample_epub.read_bytes()
+
+
 def test_archive_layout(sample_epub: Path) -> None:
     data = sample_epub.read_bytes()
     assert data[30:38] == b"mimetype" and data[38:58] == b"application/epub+zip"
@@ -399,7 +424,7 @@ def test_failed_write_leaves_nothing(issue: Issue, tmp_path: Path) -> None:
 
 def test_cli_no_fonts(tmp_path: Path) -> None:
     out = tmp_path / "cli.epub"
-    assert main([str(SAMPLE), str(out), "--no-fonts"]) == 0
+    assert run(["epub", str(SAMPLE), "-o", str(out), "--no-fonts"]) == 0
     assert not _fonts(out)
 
 

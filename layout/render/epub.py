@@ -7,36 +7,32 @@ takes every element with an ``epub:type``) and the stylesheet are ours
 ZIP entry, so the archive is rewritten by ``zipfix`` and two builds of one issue give
 the same bytes.  Metadata the source marks unknown stays out: nothing is invented.
 
-    write_epub(read_issue("source/x.xml"), "build/x.epub")          # fonts embedded
-    python -m layout.render.epub source/x.xml build/x.epub --no-fonts
+    write_epub(read_issue("source/x.xml"), "build/x.epub")      # fonts embedded
+    python -m layout epub source/x.xml -o build/x.epub --no-fonts  # the CLI (layout.cli)
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import datetime as dt
 import io
 import json
-import os
-import sys
-import tempfile
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from ebooklib import epub
 from lxml import etree
 from PIL import Image
 
-from layout.errors import LayoutError, ResourceError
+from layout.errors import ResourceError
 from layout.fonts import FontSet
 from layout.read.model import Figure, Issue
 from layout.render import epub_cover, epub_style, epub_xhtml, zipfix
+from layout.render.atomic import atomic_write
 from layout.render.epub_xhtml import TocEntry
 
+#: The book's language when the source gives none: Chinese in simplified script (BCP 47).
 LANGUAGE = "zh-Hans"
 #: Namespace of the book identifiers: uuid5(this, JSON [paper, date, edition, issue id]).
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:x-newsxml:1:epub")
@@ -82,6 +78,11 @@ def source_description(issue: Issue) -> str:
     return text
 
 
+def language(issue: Issue) -> str:
+    """The source's language tag (``zh-Hans`` in the sample), else ``zh-Hans``."""
+    return issue.meta.language or LANGUAGE
+
+
 def _meta(book: epub.EpubBook, prop: str, value: str, **attrs: str) -> None:
     book.add_metadata(None, "meta", value, {"property": prop, **attrs})
 
@@ -92,7 +93,7 @@ def add_metadata(book: epub.EpubBook, issue: Issue) -> None:
     book.IDENTIFIER_ID = "bookid"
     book.set_identifier(book_identifier(issue))
     book.set_title(m.display_title)
-    book.set_language(LANGUAGE)
+    book.set_language(language(issue))
     if m.paper:
         book.add_metadata("DC", "publisher", m.paper)
     if m.date:
@@ -186,7 +187,7 @@ def _ncx_toc(entries: Sequence[TocEntry], prefix: str = "toc") -> list:
 
 
 def _doc(uid: str, href: str, html: etree._Element, title: str) -> _Doc:
-    item = _Doc(uid=uid, file_name=href, media_type="application/xhtml+xml", title=title, lang=LANGUAGE)
+    item = _Doc(uid=uid, file_name=href, media_type="application/xhtml+xml", title=title)
     item.content = epub_xhtml.serialize(html)
     return item
 
@@ -220,6 +221,8 @@ def build_parts(issue: Issue) -> Parts:
     toc = epub_xhtml.toc_entries(issue)
     nav = epub_xhtml.nav_document(issue, toc)
     cover = epub_xhtml.cover_document(COVER_IMAGE, epub_cover.cover_alt(issue))
+    for tree in [*(t for _, _, t, _ in pages), nav, cover]:
+        epub_xhtml.set_language(tree, language(issue))
     return Parts(pages, nav, cover, toc, images)
 
 
@@ -272,54 +275,15 @@ def epub_bytes(book: epub.EpubBook, epoch: int) -> bytes:
 # -- output ----------------------------------------------------------------------------
 
 
-def atomic_write(out: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write through a temporary file beside ``out`` and rename it: no half file, none on error."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def write_epub(issue: Issue, out_path: str | Path, *, fonts: bool = True, font_set: FontSet | None = None) -> Path:
     """Write the EPUB 3 edition of ``issue`` to ``out_path``; ``fonts=False`` embeds no fonts.
 
     The cover is drawn with the fonts either way.  The bytes depend only on the issue,
     the fonts, the library versions and ``SOURCE_DATE_EPOCH`` (default 2000-01-01).
     """
-    out = Path(out_path)
     epoch = zipfix.source_date_epoch()
     parts = build_parts(issue)
     fs = font_set or FontSet.load(extra_chars=_all_chars(issue, parts))
-    data = epub_bytes(assemble(issue, parts, fs, fonts), epoch)
-    atomic_write(out, lambda fh: zipfix.rewrite_epub(data, fh, epoch=epoch))
-    return out
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m layout.render.epub SOURCE OUT [--no-fonts]``."""
-    from layout.read import read_issue
-
-    ap = argparse.ArgumentParser(prog="python -m layout.render.epub", description=__doc__.splitlines()[0])
-    ap.add_argument("source", help="issue XML")
-    ap.add_argument("out", help="EPUB file to write")
-    ap.add_argument("--no-fonts", action="store_true", help="embed no font subsets")
-    args = ap.parse_args(argv)
-    try:
-        write_epub(read_issue(args.source), args.out, fonts=not args.no_fonts)
-    except LayoutError as exc:
-        print(exc, file=sys.stderr)
-        return exc.exit_status
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    buf = io.BytesIO()
+    zipfix.rewrite_epub(epub_bytes(assemble(issue, parts, fs, fonts), epoch), buf, epoch=epoch)
+    return atomic_write(Path(out_path), buf.getvalue())

@@ -84,8 +84,7 @@ def append_text(el: etree._Element, text: str) -> None:
 def new_document(title: str, *, css: bool = True) -> tuple[etree._Element, etree._Element]:
     """An XHTML5 document (html, body) with the language, a title and the stylesheet."""
     html = etree.Element(_q("html"), nsmap={None: XHTML_NS, "epub": EPUB_NS})
-    html.set("lang", LANG)
-    html.set(f"{{{XML_NS}}}lang", LANG)
+    set_language(html, LANG)
     head = sub(html, "head")
     sub(head, "title", title)
     if css:
@@ -93,8 +92,15 @@ def new_document(title: str, *, css: bool = True) -> tuple[etree._Element, etree
     return html, sub(html, "body")
 
 
+def set_language(html: etree._Element, lang: str) -> None:
+    """``lang`` and ``xml:lang`` on the root: EPUB wants both on every content document."""
+    html.set("lang", lang)
+    html.set(f"{{{XML_NS}}}lang", lang)
+
+
 def serialize(html: etree._Element) -> bytes:
-    """UTF-8 XHTML with the XML declaration and the HTML5 doctype."""
+    """UTF-8 XHTML with the XML declaration and the HTML5 doctype (unused namespaces dropped)."""
+    etree.cleanup_namespaces(html)
     return etree.tostring(
         html.getroottree(), xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>"
     )
