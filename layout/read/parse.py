@@ -57,7 +57,10 @@ class SourceFile:
                 Diagnostic(where, f"file is {size / 1e6:.0f} MB; an issue file is limited to "
                            f"{MAX_BYTES // (1024 * 1024)} MiB (split it into one file per issue)")
             )
-        self.data = Path(self.path).read_bytes()
+        try:
+            self.data = Path(self.path).read_bytes()
+        except OSError as exc:  # a folder, a permission problem, a vanished file
+            raise InputError(Diagnostic(where, f"cannot read the file: {exc.strerror}")) from None
         self._lines: list[str] | None = None
 
     def lines(self) -> list[str]:
