@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from enum import Enum
+from functools import lru_cache
 
 
 class Cls(Enum):
@@ -24,6 +25,8 @@ class Cls(Enum):
     WESTERN = "western"  # K+L: a Latin word or a number (with its prefix and postfix signs)
     SPACE = "space"  # a typed space: glue, vanishes at a line edge
     SYMBOL = "symbol"  # anything else (●, ○, full-width symbols): set like a hanzi
+
+    __hash__ = object.__hash__  # members are singletons: identity hashing is exact and fast
 
 
 OPEN_CHARS = "“‘（〔［｛〈《「『【〖〘｟"
@@ -51,6 +54,7 @@ _SINGLE = {
 }
 
 
+@lru_cache(maxsize=8192)
 def classify(ch: str) -> Cls:
     """Class of one character (the long marks —— …… are recognised by the tokenizer)."""
     cls = _SINGLE.get(ch)

@@ -109,11 +109,9 @@ class LineMeasurer:
         return natural, natural - max(shrink, 0.0)
 
 
-def break_lines(
-    atoms: list[Atom], style: CompositionStyle, measures: list[float], first_indent: float
-) -> list[Span]:
+def break_lines(m: LineMeasurer, measures: list[float], first_indent: float) -> list[Span]:
     """Choose the lines.  ``measures[k]`` is the width of line k (the last value repeats)."""
-    m = LineMeasurer(atoms, style)
+    atoms, style = m.atoms, m.style
     spans: list[Span] = []
     i, n = 0, len(atoms)
     while i < n:

@@ -39,7 +39,7 @@ def compose_paragraph(
     em = atoms[0].size
     first_indent = (style.indent if indent is None else indent) * em
     m = LineMeasurer(atoms, style)
-    spans = break_lines(atoms, style, list(measures), first_indent)
+    spans = break_lines(m, list(measures), first_indent)
 
     def avail(k: int) -> float:
         return measures[min(k, len(measures) - 1)] - (first_indent if k == 0 else 0.0)

@@ -9,6 +9,7 @@ end before it.  Widths come from the real font metrics.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -117,6 +118,21 @@ def _cjk_side(cls: Cls) -> bool:
     return cls in (Cls.HAN, Cls.SYMBOL)
 
 
+#: measured atoms per font source: (role, weight, text, class, half-width digits) →
+#: (face key, width, left blank, right blank) in em.  Fonts do not change within a process.
+_MEASURED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _shape(fonts: FontSource, role: str, weight: str, text: str, cls: Cls, hw: bool):
+    memo = _MEASURED.setdefault(fonts, {})
+    key = (role, weight, text, cls, hw)
+    hit = memo.get(key)
+    if hit is None:
+        face = fonts.resolve(role, weight, text[0], hw)
+        hit = memo[key] = (face.key, *_measure(text, cls, face, 1.0))
+    return hit
+
+
 def prepare(runs: Iterable[TextRun], style: CompositionStyle, fonts: FontSource) -> list[Atom]:
     """Atoms of a paragraph, with glue and break permissions resolved."""
     atoms: list[Atom] = []
@@ -127,14 +143,15 @@ def prepare(runs: Iterable[TextRun], style: CompositionStyle, fonts: FontSource)
             if cls is Cls.SPACE:
                 pending_space = True
                 continue
-            face = fonts.resolve(run.role, run.weight, text[0], style.halfwidth_digits)
-            width, lblank, rblank = _measure(text, cls, face, em)
+            face_key, width, lblank, rblank = _shape(
+                fonts, run.role, run.weight, text, cls, style.halfwidth_digits)
+            width, lblank, rblank = width * em, lblank * em, rblank * em
             if text in style.half_width_marks and (lblank or rblank):
                 width, lblank, rblank = width - lblank - rblank, 0.0, 0.0
             squeeze = style.squeeze.get(cls.value, 0.0) * em if cls in PUNCT_CLASSES else 0.0
             squeeze = min(squeeze, lblank + rblank)
             atom = Atom(
-                text=text, cls=cls, face=face.key, size=em, width=width, lblank=lblank,
+                text=text, cls=cls, face=face_key, size=em, width=width, lblank=lblank,
                 rblank=rblank, squeeze=squeeze, glue=0.0, glue_min=0.0, stretch_glue=False,
                 breakable=False, space=pending_space,
             )
