@@ -25,6 +25,7 @@ def q(name: str) -> str:
 
 
 def _parser() -> etree.XMLParser:
+    # No collect_ids=False: with it libxml2 2.14 opens an external DTD file despite load_dtd=False.
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -32,8 +33,33 @@ def _parser() -> etree.XMLParser:
         dtd_validation=False,
         huge_tree=False,
         remove_pis=True,
-        collect_ids=False,
     )
+
+
+_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def doctype_pos(data: bytes, path: str) -> SourcePos | None:
+    """Where a DOCTYPE is declared, found before libxml2 sees the bytes: a DTD is refused
+    unread (an external one would be opened, an entity bomb expanded while parsing)."""
+    codec = next((c for bom, c in _BOMS if data.startswith(bom)), "latin-1")
+    head = data[: 1 << 20].decode(codec, "replace")
+    i = 1 if head.startswith("\ufeff") else 0
+    while True:  # skip the prolog's whitespace, XML declaration, PIs and comments
+        while i < len(head) and head[i].isspace():
+            i += 1
+        end = {"<?": "?>", "<!--": "-->"}
+        opener = next((o for o in end if head.startswith(o, i)), None)
+        if opener is None:
+            break
+        i = head.find(end[opener], i + len(opener))
+        if i < 0:
+            return None
+        i += len(end[opener])
+    if not head.startswith("<!DOCTYPE", i):
+        return None
+    line_start = head.rfind("\n", 0, i) + 1
+    return SourcePos(path, head.count("\n", 0, i) + 1, i - line_start + 1)
 
 
 @lru_cache(maxsize=1)
@@ -83,8 +109,14 @@ class SourceFile:
         return SourcePos(self.path, entry.line, entry.column + 1 if entry.column else 0)
 
 
+_NO_DTD = "a DOCTYPE or DTD is not allowed in an issue file (it is neither read nor expanded)"
+
+
 def parse(src: SourceFile) -> etree._ElementTree:
     """Well-formedness, the no-DTD rule and the RELAX NG schema; all problems at once."""
+    where = doctype_pos(src.data, src.path)
+    if where is not None:
+        raise InputError(Diagnostic(where, _NO_DTD))
     try:
         tree = etree.ElementTree(etree.fromstring(src.data, _parser()))
     except etree.XMLSyntaxError as exc:
@@ -96,10 +128,7 @@ def parse(src: SourceFile) -> etree._ElementTree:
         raise InputError(diags[:20]) from None
     docinfo = tree.docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:
-        raise InputError(
-            Diagnostic(SourcePos(src.path, 1, 1),
-                       "a DOCTYPE or DTD is not allowed in an issue file (entities are never expanded)")
-        )
+        raise InputError(Diagnostic(SourcePos(src.path, 1, 1), _NO_DTD))
     root = tree.getroot()
     if root.tag != q("issue"):
         raise InputError(
