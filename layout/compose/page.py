@@ -78,6 +78,7 @@ class PageComposer:
         self.fonts = fonts
         self.allow_overset = allow_overset
         self.oversets: list[Diagnostic] = []
+        self.column_rules: list[RuleLine] = []  # hairlines in the gutters of the current page
 
     # ---- single lines ----------------------------------------------------------
     def single_line(self, text: str, style: TextStyle, width: float, align: str, pos) -> Line:
@@ -140,6 +141,8 @@ class PageComposer:
             elif isinstance(item, Rule):
                 rules.append(RuleLine(item.id, item.x1, item.y1, item.x2, item.y2, item.weight, item.style))
         rules.extend(frame_rules(page, geo))
+        rules.extend(self.column_rules)
+        self.column_rules = []
         return PageLayout(page.number, page.label, geo, tuple(groups), tuple(rules))
 
     def header(self, page: Page) -> Group:
@@ -274,7 +277,18 @@ class PageComposer:
         tails = {len(a.blocks) - 1: (a.tag, None)} if a.tag and a.blocks else {}
         body, overset = self.flow(a.blocks, tails, columns, a.balance and not a.flow, f"article {a.id}", a.pos)
         blocks += body
+        self.gutter_rules(a.id, body)
         return Group(a.id, "article", a.title, a.rect, tuple(blocks), overset=overset)
+
+    def gutter_rules(self, owner: str, columns: Sequence[TextBlock]) -> None:
+        """A hairline midway between neighbouring columns, as deep as the taller of the two."""
+        for n, (left, right) in enumerate(zip(columns, columns[1:], strict=False), 1):
+            if right.rect.x <= left.rect.right:
+                continue  # not side by side (regions stacked in one column)
+            x = (left.rect.right + right.rect.x) / 2
+            top = min(left.rect.y, right.rect.y)
+            bottom = max(left.rect.bottom, right.rect.bottom)
+            self.column_rules.append(RuleLine(f"{owner}-gutter{n}", x, top, x, bottom, 0.25))
 
     def box(self, b: Box, geo: Geometry) -> Group:
         pad = geo.body_size
