@@ -7,6 +7,7 @@ and refuses documents that declare one: archives receive XML from many hands.
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from layout.errors import Diagnostic, InputError, SourcePos
+from layout.read.units import ZIHAO
 
 NS = "urn:x-newsxml:1"
 MAX_BYTES = 16 * 1024 * 1024  # a page of text is ~100 KB; anything this large is not a page
@@ -109,6 +111,19 @@ class SourceFile:
         return SourcePos(self.path, entry.line, entry.column + 1 if entry.column else 0)
 
 
+def _plain(message: str) -> str:
+    """libxml2's messages about its own limits, said without naming its parser options."""
+    m = re.match(r"Excessive depth in document: (\d+)", message)
+    if m:
+        return f"elements are nested more than {m[1]} deep (an issue needs fewer than 10 levels)"
+    m = re.match(r"(?:xmlParseCharRef: invalid xmlChar value|PCDATA invalid Char value) (\d+)", message)
+    if m:
+        return f"character U+{int(m[1]):04X} is not allowed in XML 1.0 (remove it)"
+    if message.startswith("Invalid bytes in character encoding"):
+        return "bytes that are not UTF-8 (or not the encoding the XML declaration names)"
+    return message
+
+
 _NO_DTD = "a DOCTYPE or DTD is not allowed in an issue file (it is neither read nor expanded)"
 
 
@@ -117,12 +132,13 @@ def parse(src: SourceFile) -> etree._ElementTree:
     where = doctype_pos(src.data, src.path)
     if where is not None:
         raise InputError(Diagnostic(where, _NO_DTD))
+    parser = _parser()
     try:
-        tree = etree.ElementTree(etree.fromstring(src.data, _parser()))
+        tree = etree.ElementTree(etree.fromstring(src.data, parser))
     except etree.XMLSyntaxError as exc:
-        diags = [
-            Diagnostic(src.log_pos(e), f"malformed XML: {e.message}")
-            for e in exc.error_log
+        diags = [  # parser.error_log: exc.error_log also holds earlier files' errors
+            Diagnostic(src.log_pos(e), f"malformed XML: {_plain(e.message)}")
+            for e in parser.error_log
             if e.level_name in ("ERROR", "FATAL")
         ] or [Diagnostic(SourcePos(src.path, *(exc.position or (0, 0))), f"malformed XML: {exc.msg}")]
         raise InputError(diags[:20]) from None
@@ -137,9 +153,59 @@ def parse(src: SourceFile) -> etree._ElementTree:
         )
     schema = _schema()
     if not schema.validate(tree):
-        diags = [
-            Diagnostic(src.log_pos(e), f"invalid: {e.message.replace('{' + NS + '}', '')}")
-            for e in schema.error_log
-        ]
-        raise InputError(diags[:50])
+        diags = [d for e in schema.error_log for d in _schema_diagnostics(src, tree, e)]
+        raise InputError(list(dict.fromkeys(diags))[:50])
     return tree
+
+
+#: Lexical forms of attribute values, to say which attribute libxml2's "Element X failed to
+#: validate attributes" (no line, no path) means.  Keys: attribute, or element/attribute.
+_LENGTH = (r"-?[0-9]+(\.[0-9]+)?(zi|line|pt|mm)", "a length: a number and zi, line, pt or mm")
+_SIZE = (r"[0-9]+(\.[0-9]+)?pt|" + "|".join(ZIHAO), "a size: a number and pt, or a 号 name such as 小五")
+_POSINT = (r"\+?0*[1-9][0-9]*", "a whole number of at least 1")
+_DECIMAL = (r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", "a decimal number")
+_BOOL = (r"true|false|1|0", "true or false")
+_FORMS: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(("x", "y", "width", "height", "measure", "leading", "top", "bottom", "left",
+                     "right", "linePitch", "x1", "y1", "x2", "y2", "rule/weight"), _LENGTH),
+    "size": _SIZE, "bodySize": _SIZE,
+    **dict.fromkeys(("col", "span", "columns", "lines"), _POSINT),
+    **dict.fromkeys(("indent", "columnChars", "gutterChars"), _DECIMAL),
+    **dict.fromkeys(("overlay", "inverse", "balance"), _BOOL),
+    "role": ("song|hei|kai|fangsong", "a font role: song, hei, kai or fangsong"),
+    "weight": ("regular|bold", "regular or bold"),
+    "align": ("justify|left|right|center|distribute", "justify, left, right, center or distribute"),
+}
+
+
+def _schema_diagnostics(src: SourceFile, tree: etree._ElementTree,
+                        entry: etree._LogEntry) -> list[Diagnostic]:
+    """One RELAX NG error as diagnostics at the element it is about (line and column)."""
+    message = entry.message.replace("{" + NS + "}", "")
+    try:
+        found = tree.xpath(entry.path) if entry.path else []
+    except etree.XPathError:
+        found = []
+    el = found[0] if found and isinstance(found[0], etree._Element) else None
+    where = src.pos(el) if el is not None else src.log_pos(entry)
+    if message == "Expecting an element , got nothing" and el is not None:
+        message = f"<{etree.QName(el).localname}> lacks a required child element"
+    m = re.fullmatch(r"Element (\w+) failed to validate attributes", message)
+    if m and el is None:  # libxml2 says neither where nor which attribute: look for it
+        bad = [Diagnostic(src.pos(e), "invalid: " + _bad_value(m[1], name, value))
+               for e in tree.iter(q(m[1])) for name, value in e.attrib.items()
+               if _bad_value(m[1], name, value)]
+        if bad:
+            return bad
+    m = re.fullmatch(r"Invalid attribute (\w+) for element (\w+)", message)
+    if m and el is not None and _bad_value(m[2], m[1], el.get(m[1], "")):
+        message = _bad_value(m[2], m[1], el.get(m[1], ""))
+    return [Diagnostic(where, f"invalid: {message}")]
+
+
+def _bad_value(element: str, name: str, value: str) -> str:
+    """What is wrong with an attribute value of a known lexical form ("" if nothing is)."""
+    form = _FORMS.get(f"{element}/{name}") or _FORMS.get(name)
+    if form is None or re.fullmatch(form[0], value):
+        return ""
+    return f"<{element}> attribute {name}={value!r} is not {form[1]}"
