@@ -38,7 +38,10 @@ from layout.read.model import (
     TextStyle,
 )
 from layout.read.parse import NS, SourceFile, parse, q
-from layout.read.units import parse_length, parse_size
+from layout.read.units import MM, parse_length, parse_size
+
+#: The largest page PDF allows (ISO 32000 user-space limit of 14 400 units, 5080 mm).
+MAX_PAGE = 14400.0
 
 #: Characters that never belong in printed text (C0/C1 controls, non-characters).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u2028\u2029]")
@@ -99,6 +102,14 @@ class Builder:
             self.ids[ident] = pos
         return ident
 
+    def size(self, el: etree._Element, attr: str = "size") -> float:
+        """A font size; zero prints nothing (and divides by zero), so it is refused."""
+        value = parse_size(el.get(attr))
+        if value <= 0:
+            self.error(el, f"{attr}={el.get(attr)!r} must be greater than zero")
+            return 9.0
+        return value
+
     def text(self, el: etree._Element) -> str:
         raw = "".join(el.itertext())
         bad = _CONTROL.search(raw)
@@ -122,11 +133,14 @@ class Builder:
             if el.get(attr) is not None:
                 changes[attr] = el.get(attr)
         if el.get("size") is not None:
-            changes["size"] = parse_size(el.get("size"))
+            changes["size"] = self.size(el)
         if el.get("leading") is not None:
             changes["leading"] = self.length(el, "leading", positive=True)
         if el.get("indent") is not None:
             changes["indent"] = float(el.get("indent"))
+            if changes["indent"] < 0:  # the first line would start left of its frame
+                self.error(el, f"indent={el.get('indent')!r} must not be negative")
+                changes["indent"] = 0.0
         comp = el.get("composition")
         if comp is not None:
             if comp not in STYLES:
@@ -217,8 +231,11 @@ class Builder:
 
     def geometry(self, el: etree._Element) -> Geometry:
         grid = el.find(q("grid"))
-        body = parse_size(grid.get("bodySize"))
+        body = self.size(grid, "bodySize")
         pitch = parse_length(grid.get("linePitch"), body, body)
+        if pitch <= 0:
+            self.error(grid, f"linePitch={grid.get('linePitch')!r} must be greater than zero")
+            pitch = body
         zi, line = body, pitch
         trim, margins = el.find(q("trim")), el.find(q("margins"))
 
@@ -226,6 +243,9 @@ class Builder:
             v = parse_length(e.get(a), zi, line)
             if v < 0 or (a in ("width", "height") and v == 0):
                 self.error(e, f"{a}={e.get(a)!r} must be positive")
+            elif a in ("width", "height") and v > MAX_PAGE:
+                self.error(e, f"{a}={e.get(a)!r} is larger than a PDF page may be "
+                           f"({MAX_PAGE:.0f}pt, {MAX_PAGE / MM:.0f}mm)")
             return v
 
         geo = Geometry(
@@ -235,6 +255,10 @@ class Builder:
             body_size=body, line_pitch=pitch, columns=int(grid.get("columns")),
             column_chars=float(grid.get("columnChars")), gutter_chars=float(grid.get("gutterChars")),
         )
+        if geo.column_chars <= 0:
+            self.error(grid, f"columnChars={grid.get('columnChars')!r} must be greater than zero")
+        if geo.gutter_chars < 0:  # columns would overlap
+            self.error(grid, f"gutterChars={grid.get('gutterChars')!r} must not be negative")
         if geo.type_width <= 0 or geo.type_height <= 0:
             self.error(el, "margins leave no type area on the page")
         if pitch < body:
@@ -343,7 +367,7 @@ class Builder:
             elif local == "b":
                 runs.append(Run(text, weight="bold", kind="em"))
             else:
-                size = parse_size(child.get("size")) if child.get("size") else None
+                size = self.size(child) if child.get("size") else None
                 runs.append(Run(text, role=child.get("role"), weight=child.get("weight"), size=size))
             if child.tail:
                 runs.append(Run(child.tail))
@@ -431,7 +455,9 @@ class Builder:
         tag = self.paragraph(tag_el, replace(base, indent=0.0), "tag") if tag_el is not None else None
         measure = self.length(el, "measure", positive=True) if el.get("measure") else None
         columns = int(el.get("columns") or 1)
-        self.check_measure(el, rect, columns, measure)
+        col_width = self.check_measure(el, rect, columns, measure)
+        flow = self.flow(el.find(q("flow")), rect)
+        self.check_indents(blocks, min([r.measure for r in flow] or [measure or col_width]))
         figures = tuple(self.page_figure(f) for f in el.iterfind(q("figure")))
         boxes = tuple(self.page_box(b) for b in el.iterfind(q("box")))
         for child in figures + boxes:
@@ -441,12 +467,24 @@ class Builder:
         article = Article(
             id=ident, rect=rect, pos=self.src.pos(el), head=head, byline=byline,
             blocks=tuple(blocks), columns=columns, measure=measure,
-            flow=self.flow(el.find(q("flow")), rect), figures=figures, boxes=boxes, tag=tag,
+            flow=flow, figures=figures, boxes=boxes, tag=tag,
             balance=el.get("balance", "true") in ("true", "1"), evidence=comment,
         )
         return self._mark_overlay(el, article)
 
-    def check_measure(self, el: etree._Element, rect: Rect, columns: int, measure: float | None) -> None:
+    def check_indents(self, paragraphs: tuple[Paragraph, ...] | list[Paragraph], measure: float) -> None:
+        """An indent that leaves no room for one character on the first line would set the
+        paragraph's start outside its frame (and out of the printed page)."""
+        for par in paragraphs:
+            st = par.style
+            width = min(par.measure or measure, measure)
+            if st.indent and (st.indent + 1) * st.size > width + 0.01:
+                self.problems.append(Diagnostic(
+                    par.pos, f"indent of {st.indent:g} characters leaves no room on the first line "
+                    f"(the measure is {width / st.size:.1f} characters)"))
+
+    def check_measure(self, el: etree._Element, rect: Rect, columns: int, measure: float | None) -> float:
+        """Check the measure against the columns; returns the column width."""
         geo = self.geo
         gutter = geo.gutter_chars * geo.body_size
         col_width = (rect.width - (columns - 1) * gutter) / columns
@@ -460,6 +498,7 @@ class Builder:
                 self.error(el, f"measure {measure / geo.body_size:.2f}zi is wider than the column "
                            f"({col_width / geo.body_size:.2f}zi with {columns} columns and "
                            f"{geo.gutter_chars}zi gutters)")
+        return col_width
 
     def page_figure(self, el: etree._Element) -> Figure:
         ident = self.register_id(el)
@@ -480,6 +519,7 @@ class Builder:
         caption_rect = None
         if cap_el is not None:
             caption = self.paragraph(cap_el, cap_style, "caption")
+            self.check_indents([caption], rect.width)
             if cap_el.get("y") is not None:
                 caption_rect = self.rect(cap_el)
         if credit_el is not None:
@@ -502,13 +542,15 @@ class Builder:
         tag = self.paragraph(tag_el, replace(base, indent=0.0), "tag") if tag_el is not None else None
         measure = self.length(el, "measure", positive=True) if el.get("measure") else None
         columns = int(el.get("columns") or 1)
-        self.check_measure(el, rect, columns, measure)
+        col_width = self.check_measure(el, rect, columns, measure)
+        flow = self.flow(el.find(q("flow")), rect)
+        self.check_indents(items, min([r.measure for r in flow] or [measure or col_width]))
         box = Box(
             id=ident, title=title, title_style=self.style(title_el, replace(base, indent=0.0)),
             items=items, rect=rect, pos=self.src.pos(el),
             label=self.text(label_el) if label_el is not None else None,
             border=el.get("border") or "solid", tag=tag, columns=columns, measure=measure,
-            flow=self.flow(el.find(q("flow")), rect),
+            flow=flow,
         )
         return self._mark_overlay(el, box)
 
