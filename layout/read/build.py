@@ -511,6 +511,8 @@ class Builder:
                 self.error(el, f"src={src!r} points outside the source folder {self.base_dir}")
             elif not resolved.is_file():
                 self.resource_problems.append(Diagnostic(self.src.pos(el), f"image not found: {resolved}"))
+            elif (problem := image_problem(resolved)) is not None:
+                self.resource_problems.append(Diagnostic(self.src.pos(el), f"image {src!r}: {problem}"))
             else:
                 path = str(resolved)
         cap_el, credit_el = el.find(q("caption")), el.find(q("credit"))
@@ -553,6 +555,29 @@ class Builder:
             flow=flow,
         )
         return self._mark_overlay(el, box)
+
+
+def image_problem(path: Path) -> str | None:
+    """Why an image cannot be printed, found while reading so that every output (PDF, EPUB)
+    refuses it alike and the message names the <figure>: not an image, truncated, or more
+    pixels than Pillow's decompression-bomb limit (a tiny file may declare 50000×50000)."""
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                im.load()  # decodes: a truncated or corrupt file fails here, not in a renderer
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        pixels = re.search(r"\d+", str(exc))
+        return (f"declares {int(pixels[0]) / 1e6 if pixels else 0:.0f} million pixels, more than the "
+                f"{(Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} million allowed (a decompression bomb?)")
+    except Exception as exc:  # noqa: BLE001 - whatever Pillow raises, the file is not a usable image
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        return f"not a readable image ({reason})"
+    return None
 
 
 def _kind(item: object) -> str:
