@@ -1,0 +1,411 @@
+"""Benchmark: wall time, peak memory and output sizes of the pipeline (``make bench``).
+
+A script, not a test.  Every measurement runs in a fresh Python process, because that is
+what a user of ``python -m layout`` pays (imports, font files, metrics read from disk):
+
+* stages (``--worker``): one process reads, sets up the fonts, composes, renders the PDF,
+  the EPUB and ALTO, timing each step; repeated N times, median and spread reported;
+  ``compose (warm)`` is a second composition in the same process (the algorithm alone);
+* fonts cold: the same worker once with an empty font cache (``LAYOUT_FONT_CACHE`` in a
+  temporary directory), so every face is converted: what the first build on a machine costs;
+* CLI: ``python -m layout pdf`` and ``pdf`` followed by ``epub`` as subprocesses (fonts
+  cached), N times; peak RSS of each process from ``os.wait4``;
+* the 24-page issue of ``bench/make_issue.py``: the whole ``pdf`` process, and the same
+  pages as two 12-page issues built by two processes at once (both cores).
+
+Writes ``build/bench.json`` and prints a table::
+
+    .venv/bin/python bench/run.py            # N=5, about two minutes on 2 cores
+    .venv/bin/python bench/run.py -n 3 --no-cold --no-issue
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "source" / "000_024ecb8943099354.xml"
+BUILD = ROOT / "build"
+BENCH = BUILD / "bench"
+ISSUE24 = BENCH / "issue-24.xml"
+PY = sys.executable
+
+#: targets of issue 9 (seconds, MB)
+TARGETS = {
+    "sample.cli_pdf": 0.5,
+    "sample.cli_pdf_epub": 0.8,
+    "sample.compose": 0.050,
+    "peak_rss_mb": 250,
+    "first_build": 15.0,
+    "issue24.parallel": 6.0,
+}
+
+STAGES = ["import", "parse_validate", "fonts", "compose", "compose_warm", "pdf", "epub", "alto",
+          "total"]
+
+
+# -- the worker: one fresh process, one build, every stage timed ------------------------
+
+
+def worker(source: str, out_dir: str, stages: set[str]) -> dict:
+    """Time each stage of one build in this (fresh) process; return times and sizes."""
+    t = {}
+    sizes = {}
+    notes = []
+    t0 = time.perf_counter()
+    from layout.compose.page import compose_issue
+    from layout.fonts import FontSet
+    from layout.pipeline import text_items
+    from layout.read import read_issue
+
+    t1 = time.perf_counter()
+    t["import"] = t1 - t0
+
+    issue = read_issue(source)
+    t2 = time.perf_counter()
+    t["parse_validate"] = t2 - t1
+
+    items = list(text_items(issue))
+    fonts = FontSet.load(extra_chars="".join(sorted({ch for ch, *_ in items})))
+    fonts.prepare(fonts.check_coverage(items))
+    t3 = time.perf_counter()
+    t["fonts"] = t3 - t2
+
+    layout = compose_issue(issue, fonts)
+    t4 = time.perf_counter()
+    t["compose"] = t4 - t3
+    if "compose_warm" in stages:
+        t5 = time.perf_counter()
+        compose_issue(issue, fonts)
+        t["compose_warm"] = time.perf_counter() - t5
+    out = Path(out_dir)
+    t_pdf = 0.0
+    if "pdf" in stages:
+        t5 = time.perf_counter()
+        from layout.render.pdf import render_pdf
+
+        data = render_pdf(issue, layout, fonts)
+        (out / "out.pdf").write_bytes(data)
+        t_pdf = t["pdf"] = time.perf_counter() - t5
+        sizes["pdf"] = len(data)
+    t["total"] = t["import"] + t["parse_validate"] + t["fonts"] + t["compose"] + t_pdf
+    if "epub" in stages:
+        t5 = time.perf_counter()
+        from layout.render.epub import write_epub
+
+        path = write_epub(issue, out / "out.epub", font_set=fonts)
+        t["epub"] = time.perf_counter() - t5
+        sizes["epub"] = Path(path).stat().st_size
+    if "alto" in stages:
+        try:
+            from layout.render.alto import write_alto
+        except ImportError as exc:
+            notes.append(f"ALTO skipped: {exc}")
+        else:
+            t5 = time.perf_counter()
+            try:
+                paths = list(write_alto(issue, layout, out / "alto"))
+            except Exception as exc:  # noqa: BLE001 - another developer's work in progress
+                notes.append(f"ALTO failed: {type(exc).__name__}: {exc}")
+            else:
+                t["alto"] = time.perf_counter() - t5
+                sizes["alto"] = sum(Path(p).stat().st_size for p in paths)
+                sizes["alto_files"] = len(paths)
+    import resource
+
+    return {"times": t, "sizes": sizes, "notes": notes, "pages": len(layout.pages),
+            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+# -- running subprocesses -----------------------------------------------------------------
+
+
+def run_rusage(argv: list[str], env: dict | None = None) -> dict:
+    """Like run_proc, with the child's own peak RSS (``os.wait4``)."""
+    with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=so, stderr=se)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        so.seek(0)
+        se.seek(0)
+        res = {"wall": wall, "rc": p.returncode, "maxrss_mb": ru.ru_maxrss / 1024,
+               "stdout": so.read().decode(), "stderr": se.read().decode()}
+    if res["rc"] != 0:
+        raise SystemExit(f"failed ({res['rc']}): {' '.join(argv)}\n{res['stderr']}")
+    return res
+
+
+def run_parallel(argvs: list[list[str]], env: dict | None = None) -> dict:
+    """Start every command at once; wall time until the last ends, peak RSS of each."""
+    files = []
+    t0 = time.perf_counter()
+    procs = []
+    for argv in argvs:
+        so, se = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+        files += [so, se]
+        procs.append((subprocess.Popen(argv, cwd=ROOT, env=env, stdout=so, stderr=se), se))
+    rss = []
+    for p, se in procs:
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        rss.append(ru.ru_maxrss / 1024)
+        if p.returncode:
+            se.seek(0)
+            raise SystemExit(f"failed: {p.args}\n{se.read().decode()}")
+    wall = time.perf_counter() - t0
+    for f in files:
+        f.close()
+    return {"wall": wall, "maxrss_mb": rss}
+
+
+def stats(values: list[float]) -> dict:
+    values = sorted(values)
+    return {"median": statistics.median(values), "min": values[0], "max": values[-1],
+            "n": len(values), "runs": values}
+
+
+def run_worker(source: Path, stages: set[str], env: dict | None = None) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        argv = [PY, str(Path(__file__).resolve()), "--worker", str(source), "--out", tmp,
+                "--stages", ",".join(sorted(stages))]
+        res = run_rusage(argv, env)
+        data = json.loads(res["stdout"].strip().splitlines()[-1])
+        data["wall"] = res["wall"]
+        data["maxrss_mb"] = res["maxrss_mb"]
+        return data
+
+
+def stage_series(source: Path, n: int, stages: set[str]) -> dict:
+    runs = [run_worker(source, stages) for _ in range(n)]
+    out = {"stages": {}, "sizes": runs[-1]["sizes"], "notes": runs[-1]["notes"],
+           "pages": runs[-1]["pages"]}
+    for name in STAGES:
+        vals = [r["times"][name] for r in runs if name in r["times"]]
+        if vals:
+            out["stages"][name] = stats(vals)
+    out["stages"]["process"] = stats([r["wall"] for r in runs])
+    out["maxrss_mb"] = max(r["maxrss_mb"] for r in runs)
+    return out
+
+
+def cli_series(source: Path, n: int, tmp: Path, epub: bool = True) -> dict:
+    """``python -m layout pdf`` (and ``epub``) as subprocesses, fonts cached."""
+    pdf_t, both_t, epub_t, rss = [], [], [], []
+    pdf_out, epub_out = tmp / (source.stem + ".pdf"), tmp / (source.stem + ".epub")
+    for _ in range(n):
+        a = run_rusage([PY, "-m", "layout", "pdf", str(source), "-o", str(pdf_out)])
+        pdf_t.append(a["wall"])
+        rss.append(a["maxrss_mb"])
+        if epub:
+            b = run_rusage([PY, "-m", "layout", "epub", str(source), "-o", str(epub_out)])
+            epub_t.append(b["wall"])
+            both_t.append(a["wall"] + b["wall"])
+            rss.append(b["maxrss_mb"])
+    out = {"pdf": stats(pdf_t), "maxrss_mb": max(rss), "pdf_bytes": pdf_out.stat().st_size}
+    if epub:
+        out["epub"] = stats(epub_t)
+        out["pdf_epub"] = stats(both_t)
+        out["epub_bytes"] = epub_out.stat().st_size
+    return out
+
+
+def import_time(n: int) -> dict:
+    """Wall time of ``python -c 'import layout.cli'`` and of the PDF path's imports."""
+    base = [run_rusage([PY, "-c", "pass"])["wall"] for _ in range(n)]
+    code = ("import layout.cli, layout.pipeline, layout.fonts, layout.render.pdf")
+    imp = [run_rusage([PY, "-c", code])["wall"] for _ in range(n)]
+    return {"python": stats(base), "pdf_imports": stats(imp)}
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def fmt_s(s: dict | None) -> str:
+    if not s:
+        return "—"
+    med, lo, hi = s["median"], s["min"], s["max"]
+    if med < 1:
+        return f"{med * 1000:7.0f} ms  ({lo * 1000:.0f}–{hi * 1000:.0f})"
+    return f"{med:7.2f} s   ({lo:.2f}–{hi:.2f})"
+
+
+def table(res: dict) -> str:
+    rows = []
+    add = rows.append
+    n = res["n"]
+    add(f"machine: {res['machine']['cpus']} CPUs, load {res['machine']['load_before']} before, "
+        f"{res['machine']['load_after']} after; Python {res['machine']['python']}")
+    add(f"times: median of N runs (min–max), each in a fresh process; N={n}")
+    add("")
+    add(f"{'':34}{'sample page':>30}{'24-page issue':>30}")
+
+    def row(label, a, b=None):
+        add(f"{label:34}{fmt_s(a):>30}{fmt_s(b):>30}")
+
+    s = res["sample"]["stages"]["stages"]
+    i = res.get("issue24", {}).get("stages", {}).get("stages", {})
+    labels = {"import": "import (layout, lxml, fontTools…)", "parse_validate": "parse + validate",
+              "fonts": "font set-up, cached", "compose": "composition (cold process)",
+              "compose_warm": "composition (warm, same process)", "pdf": "PDF render",
+              "epub": "EPUB", "alto": "ALTO", "total": "in-process build → PDF"}
+    for k in STAGES:
+        row(labels[k], s.get(k), i.get(k))
+    cold = res.get("cold")
+    if cold:
+        add(f"{'font set-up, cold (1 run)':34}{cold['times']['fonts']:27.2f} s")
+        add(f"{'first build → PDF, cold (1 run)':34}{cold['wall_to_pdf']:27.2f} s")
+    add("")
+    c = res["sample"]["cli"]
+    ci = res.get("issue24", {}).get("cli", {})
+    row("`python -m layout pdf` process", c["pdf"], ci.get("pdf"))
+    row("`… epub` process", c.get("epub"), ci.get("epub"))
+    row("`pdf` + `epub` processes", c.get("pdf_epub"), ci.get("pdf_epub"))
+    par = res.get("issue24", {}).get("parallel")
+    if par:
+        add(f"{'24 pages, 2 × 12 in 2 processes':34}{'':30}{fmt_s(par['pdf']):>30}")
+        if par.get("pdf_epub"):
+            add(f"{'  … pdf + epub, 2 processes':34}{'':30}{fmt_s(par['pdf_epub']):>30}")
+    imp = res.get("imports")
+    if imp:
+        add(f"{'python -c pass':34}{fmt_s(imp['python']):>30}")
+        add(f"{'python -c import (PDF path)':34}{fmt_s(imp['pdf_imports']):>30}")
+    add("")
+    rss_i = res.get("issue24", {}).get("maxrss_mb")
+    add(f"{'peak RSS (max over processes)':34}{res['sample']['maxrss_mb']:27.0f} MB"
+        + (f"{rss_i:27.0f} MB" if rss_i else ""))
+    sz = res["sample"]["stages"]["sizes"]
+    szi = res.get("issue24", {}).get("stages", {}).get("sizes", {})
+
+    def kb(d, k):
+        return f"{d[k] / 1024:27.0f} KB" if k in d else f"{'—':>30}"
+
+    for k in ("pdf", "epub", "alto"):
+        add(f"{'output size ' + k.upper():34}{kb(sz, k)}{kb(szi, k)}")
+    for note in res["sample"]["stages"]["notes"]:
+        add(f"note: {note}")
+    add("")
+    add("targets:")
+    for name, ok, value, target in res["targets"]:
+        add(f"  {'met' if ok else 'NOT met':8} {name:28} {value:9.3f} (target ≤ {target})")
+    return "\n".join(rows)
+
+
+def check_targets(res: dict) -> list:
+    out = []
+    s = res["sample"]
+    out.append(("sample.cli_pdf [s]", s["cli"]["pdf"]["median"]))
+    if "pdf_epub" in s["cli"]:
+        out.append(("sample.cli_pdf_epub [s]", s["cli"]["pdf_epub"]["median"]))
+    out.append(("sample.compose [s]", s["stages"]["stages"]["compose"]["median"]))
+    rss = max([s["maxrss_mb"], s["cli"]["maxrss_mb"]]
+              + ([res["issue24"]["maxrss_mb"]] if "issue24" in res else []))
+    out.append(("peak_rss_mb", rss))
+    if res.get("cold"):
+        out.append(("first_build [s]", res["cold"]["wall_to_pdf"]))
+    if res.get("issue24", {}).get("parallel"):
+        out.append(("issue24.parallel [s]", res["issue24"]["parallel"]["pdf"]["median"]))
+    result = []
+    for name, value in out:
+        target = TARGETS[name.split(" ")[0]]
+        result.append((name, value <= target, value, target))
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-n", type=int, default=5, help="runs per measurement (default 5)")
+    ap.add_argument("--n-issue", type=int, default=3, help="runs of the 24-page measurements")
+    ap.add_argument("--no-cold", dest="cold", action="store_false", help="skip the font conversion")
+    ap.add_argument("--no-issue", dest="issue", action="store_false", help="skip the 24-page issue")
+    ap.add_argument("--json", type=Path, default=BUILD / "bench.json")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("--stages", default="pdf,epub,alto,compose_warm", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.worker:  # one timed build, in this process; JSON on stdout
+        sys.path.insert(0, str(ROOT))
+        t0 = time.perf_counter()
+        res = worker(args.worker, args.out, set(args.stages.split(",")))
+        res["in_process"] = time.perf_counter() - t0
+        print(json.dumps(res))
+        return 0
+
+    os.chdir(ROOT)
+    n = args.n
+    res: dict = {"n": n, "machine": {
+        "cpus": os.cpu_count(), "python": platform.python_version(),
+        "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }}
+    tmp = Path(tempfile.mkdtemp(prefix="bench-cli-"))
+    try:
+        # warm the font cache (converted faces, halt variants, WOFF2 subsets)
+        run_rusage([PY, str(Path(__file__).resolve()), "--worker", str(SAMPLE), "--out", str(tmp)])
+        print(f"sample: stages × {n}", file=sys.stderr)
+        res["sample"] = {"stages": stage_series(SAMPLE, n, set(STAGES))}
+        print(f"sample: CLI × {n}", file=sys.stderr)
+        res["sample"]["cli"] = cli_series(SAMPLE, n, tmp)
+        res["sample"]["maxrss_mb"] = max(res["sample"]["stages"]["maxrss_mb"],
+                                        res["sample"]["cli"]["maxrss_mb"])
+        res["imports"] = import_time(n)
+
+        if args.cold:
+            print("fonts cold: converting every face in an empty cache (1 run)", file=sys.stderr)
+            with tempfile.TemporaryDirectory(prefix="bench-fonts-") as cache:
+                env = dict(os.environ, LAYOUT_FONT_CACHE=cache)
+                cold = run_worker(SAMPLE, {"pdf", "epub"}, env)
+                # first build = a process that reads, converts, composes and writes the PDF
+                cold["wall_to_pdf"] = cold["wall"] - cold["times"].get("epub", 0.0)
+                res["cold"] = cold
+
+        if args.issue:
+            ni = args.n_issue
+            print("24-page issue: generating", file=sys.stderr)
+            gen = run_rusage([PY, str(ROOT / "bench" / "make_issue.py"), "-o", str(ISSUE24)])
+            res["issue24_generator"] = gen["stdout"].strip().splitlines()[-1]
+            half_a, half_b = BENCH / "issue-24-a.xml", BENCH / "issue-24-b.xml"
+            print(f"24-page issue: stages × {ni}", file=sys.stderr)
+            issue = {"stages": stage_series(ISSUE24, ni, set(STAGES))}
+            print(f"24-page issue: CLI × {ni}", file=sys.stderr)
+            issue["cli"] = cli_series(ISSUE24, ni, tmp)
+            print(f"24-page issue: 2 processes × {ni}", file=sys.stderr)
+            par_pdf, par_both, rss = [], [], []
+            for _ in range(ni):
+                p = run_parallel([[PY, "-m", "layout", "pdf", str(h), "-o", str(tmp / (h.stem + ".pdf"))]
+                                  for h in (half_a, half_b)])
+                par_pdf.append(p["wall"])
+                rss += p["maxrss_mb"]
+                e = run_parallel([[PY, "-m", "layout", "epub", str(h), "-o", str(tmp / (h.stem + ".epub"))]
+                                  for h in (half_a, half_b)])
+                par_both.append(p["wall"] + e["wall"])
+            issue["parallel"] = {"pdf": stats(par_pdf), "pdf_epub": stats(par_both),
+                                 "maxrss_mb": max(rss),
+                                 "how": "two 12-page issues (bench/make_issue.py halves) built by "
+                                        "two `python -m layout pdf` processes at once"}
+            issue["maxrss_mb"] = max(issue["stages"]["maxrss_mb"], issue["cli"]["maxrss_mb"], max(rss))
+            res["issue24"] = issue
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    res["machine"]["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    res["targets"] = check_targets(res)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n")
+    print(table(res))
+    print(f"\nwritten: {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
