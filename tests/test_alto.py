@@ -153,43 +153,34 @@ def pdf_words(pdf: Path) -> list[tuple[float, float, float, float, str]]:
             for w in doc.iter("word")]
 
 
-def alto_blocks(alto) -> list[tuple[str, tuple[float, float, float, float], list[str]]]:
-    """(ID, box in pt, line texts) of every ALTO TextBlock."""
+def alto_lines(alto) -> list[tuple[str, float, float, float, str]]:
+    """(ID, left, right, baseline in pt, text) of every ALTO TextLine, in reading order."""
     out = []
-    for tb in alto.iterfind(".//a:TextBlock", NS):
-        x, y, w, h = (float(tb.get(k)) / K for k in ("HPOS", "VPOS", "WIDTH", "HEIGHT"))
-        lines = ["".join(s.get("CONTENT") for s in tl.iterfind("a:String", NS))
-                 for tl in tb.iterfind("a:TextLine", NS)]
-        out.append((tb.get("ID"), (x, y, x + w, y + h), lines))
+    for tl in alto.iterfind(".//a:TextLine", NS):
+        x, w = float(tl.get("HPOS")) / K, float(tl.get("WIDTH")) / K
+        baseline = float(tl.get("BASELINE").split()[0].split(",")[1]) / K
+        text = "".join(s.get("CONTENT") for s in tl.iterfind("a:String", NS))
+        out.append((tl.get("ID"), x, x + w, baseline, text))
     return out
 
 
-def pdf_lines(words, blocks) -> tuple[dict[str, list[str]], list[str]]:
-    """The PDF's lines per ALTO block, and the words that fall in no block.
+def pdf_lines(words, lines) -> tuple[dict[str, str], list[str]]:
+    """The PDF's text on each ALTO line, and the words that sit on none.
 
-    A word belongs to the smallest block holding its centre; inside a block, words on
-    the same baseline (yMax − 0.12 × height, the em box) make one line, read by x."""
-    per_block: dict[str, list[tuple[float, float, str]]] = {}
+    A PDF word belongs to the line whose baseline is nearest its own (yMax − 0.12 ×
+    height: the em box) among the lines whose extent holds the word's centre; the
+    words of one line are read left to right."""
+    found: dict[str, list[tuple[float, str]]] = {}
     orphans = []
     for x0, y0, x1, y1, text in words:
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        hits = [(b[2] - b[0]) * (b[3] - b[1]) for _, b, _ in blocks]
-        inside = [(area, bid) for (bid, b, _), area in zip(blocks, hits, strict=True)
-                  if b[0] - 0.5 <= cx <= b[2] + 0.5 and b[1] - 0.5 <= cy <= b[3] + 0.5]
-        if not inside:
+        cx, base = (x0 + x1) / 2, y1 - 0.12 * (y1 - y0)
+        near = [(abs(bl - base), lid) for lid, left, right, bl, _ in lines
+                if left - 1 <= cx <= right + 1 and abs(bl - base) <= 1.0]
+        if not near:
             orphans.append(text)
             continue
-        per_block.setdefault(min(inside)[1], []).append((y1 - 0.12 * (y1 - y0), x0, text))
-    lines: dict[str, list[str]] = {}
-    for bid, ws in per_block.items():
-        rows: list[list[tuple[float, float, str]]] = []
-        for w in sorted(ws):
-            if rows and abs(w[0] - rows[-1][-1][0]) <= 1.0:
-                rows[-1].append(w)
-            else:
-                rows.append([w])
-        lines[bid] = ["".join(t for _, _, t in sorted(r, key=lambda w: w[1])) for r in rows]
-    return lines, orphans
+        found.setdefault(min(near)[1], []).append((x0, text))
+    return {lid: "".join(t for _, t in sorted(ws)) for lid, ws in found.items()}, orphans
 
 
 def squash(text: str) -> str:
@@ -198,15 +189,15 @@ def squash(text: str) -> str:
 
 @needs_poppler
 def test_alto_text_equals_pdf_text_layer(alto, out):
-    """Line for line (spaces ignored): every PDF word lies in an ALTO block, and each
-    block's lines read the same in ALTO and in the PDF."""
-    blocks = alto_blocks(alto)
-    lines, orphans = pdf_lines(pdf_words(out["pdf"]), blocks)
+    """Line for line (spaces ignored): every PDF word sits on an ALTO line, and each
+    ALTO line reads the same as the PDF text found on it."""
+    lines = alto_lines(alto)
+    found, orphans = pdf_lines(pdf_words(out["pdf"]), lines)
     assert orphans == []
-    for bid, _, alto_lines in blocks:
-        assert [squash(t) for t in lines.get(bid, [])] == [squash(t) for t in alto_lines], bid
-    ours = Counter(squash(t) for _, _, ls in blocks for t in ls)
-    theirs = Counter(squash(t) for ls in lines.values() for t in ls)
+    for lid, _, _, _, text in lines:
+        assert squash(found.get(lid, "")) == squash(text), lid
+    ours = Counter(squash(t) for *_, t in lines)
+    theirs = Counter(squash(t) for t in found.values())
     assert ours == theirs and sum(ours.values()) > 300
 
 
@@ -331,3 +322,21 @@ def test_pdfa_keeps_the_text_layer(pdfa_files, out):
         return subprocess.run(["pdftotext", "-raw", str(p), "-"], capture_output=True, check=True).stdout.decode()
 
     assert text(pdfa_files[0]) == text(out["pdf"])
+
+
+def test_two_pages_two_alto_files(built, tmp_path):
+    """Each page gets its own file, IDs and METS division (the page repeated as page 2)."""
+    from layout.compose.boxes import IssueLayout
+
+    first = built.layout.pages[0]
+    layout = IssueLayout((first, dataclasses.replace(first, number=2, label="2")))
+    pages = write_alto_pages(built.issue, layout, tmp_path / "alto")
+    assert [p.path.name for p in pages] == [f"{SAMPLE.stem}_0001.alto.xml", f"{SAMPLE.stem}_0002.alto.xml"]
+    second = etree.parse(str(pages[1].path))
+    assert second.find(".//a:Page", NS).get("ID") == "P2"
+    assert second.find(".//a:Page", NS).get("PRINTED_IMG_NR") == "2"
+    assert second.find(".//a:String", NS).get("ID") == "P2_ST00001"
+    root = etree.fromstring(render_mets(built.issue, layout, pages, tmp_path))
+    assert root.find(".//mets:div[@ID='PHYS_0002']", M).get("ORDERLABEL") == "2"
+    on_two = root.findall(".//mets:structMap[@TYPE='LOGICAL']//mets:area[@FILEID='ALTO_0002']", M)
+    assert on_two and all(a.get("BEGIN").startswith("P2_") for a in on_two)
