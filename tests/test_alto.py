@@ -340,3 +340,14 @@ def test_two_pages_two_alto_files(built, tmp_path):
     assert root.find(".//mets:div[@ID='PHYS_0002']", M).get("ORDERLABEL") == "2"
     on_two = root.findall(".//mets:structMap[@TYPE='LOGICAL']//mets:area[@FILEID='ALTO_0002']", M)
     assert on_two and all(a.get("BEGIN").startswith("P2_") for a in on_two)
+
+
+def test_write_alto_adds_mets(built, tmp_path):
+    """``python -m layout alto`` writes the pages and a METS that ties them to the articles."""
+    from layout.render.alto import write_alto
+
+    paths = write_alto(built.issue, built.layout, tmp_path)
+    assert [p.name for p in paths] == [f"{SAMPLE.stem}_0001.alto.xml", f"{SAMPLE.stem}.mets.xml"]
+    root = etree.parse(str(paths[1])).getroot()
+    hrefs = [el.get(f"{{{XLINK_NS}}}href") for el in root.iterfind(".//mets:FLocat", M)]
+    assert hrefs == [f"{SAMPLE.stem}_0001.alto.xml"]

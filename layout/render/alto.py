@@ -312,5 +312,12 @@ def write_alto_pages(issue: Issue, layout: IssueLayout, out_dir: str | Path) -> 
 
 
 def write_alto(issue: Issue, layout: IssueLayout, out_dir: str | Path) -> list[Path]:
-    """Write ``<stem>_0001.alto.xml``… into ``out_dir``; return the paths."""
-    return [ref.path for ref in write_alto_pages(issue, layout, out_dir)]
+    """Write ``<stem>_0001.alto.xml``… and a METS ``<stem>.mets.xml`` tying them to the
+    articles into ``out_dir``; return the paths (the METS file last).
+
+    The METS lists only the ALTO files: the ``archive`` command writes the full package."""
+    from layout.render.mets import write_mets
+
+    refs = write_alto_pages(issue, layout, out_dir)
+    mets = write_mets(issue, layout, refs, Path(out_dir) / f"{Path(issue.source).stem}.mets.xml")
+    return [ref.path for ref in refs] + [mets]

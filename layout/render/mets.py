@@ -77,7 +77,7 @@ class FileRef:
 # -- MODS -------------------------------------------------------------------------------
 
 
-def issue_mods(issue: Issue, pages: int) -> etree._Element:
+def issue_mods(issue: Issue, pages: int, media: tuple[str, ...] = ()) -> etree._Element:
     """MODS for the issue: what the source states, and a note naming what it does not."""
     meta = issue.meta
     mods = M("mods:mods")
@@ -96,7 +96,8 @@ def issue_mods(issue: Issue, pages: int) -> etree._Element:
             M("mods:edition", origin, meta.edition)
     _language(mods, meta.language)
     phys = M("mods:physicalDescription", mods)
-    M("mods:internetMediaType", phys, "application/pdf")
+    for mimetype in media:
+        M("mods:internetMediaType", phys, mimetype)
     M("mods:extent", phys, f"{pages} page" + ("s" if pages != 1 else ""))
     M("mods:digitalOrigin", phys, "born digital")
     if meta.note:
@@ -235,11 +236,12 @@ def render_mets(issue: Issue, layout: IssueLayout, pages: list[PageRefs], base: 
                  (f"{{{XSI_NS}}}schemaLocation", SCHEMA_LOCATION)):
         root.set(k, v)
     header(root)
-    dmd(root, "DMD_ISSUE", issue_mods(issue, len(layout.pages)))
+    files = file_refs(pages, base, pdf, epub)
+    media = tuple(dict.fromkeys(f.mimetype for f in files))
+    dmd(root, "DMD_ISSUE", issue_mods(issue, len(layout.pages), media))
     units = list(logical_groups(layout, pages))
     for n, (group, _) in enumerate(units, 1):
         dmd(root, f"DMD_{n:04d}", unit_mods(issue, group))
-    files = file_refs(pages, base, pdf, epub)
     file_sec(root, files)
     alto_ids = {refs.number: f"ALTO_{refs.number:04d}" for refs in pages}
     physical(root, issue, pages, alto_ids, files)
