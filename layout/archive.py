@@ -127,11 +127,10 @@ class JobResult:
 def run_job(job: Job) -> JobResult:
     """Build one issue in a temporary folder; never raises (a failure is a result)."""
     start = time.perf_counter()
-    os.environ["SOURCE_DATE_EPOCH"] = str(job.epoch)
     warnings = io.StringIO()
     try:
         with tempfile.TemporaryDirectory(prefix=f"archive-{job.stem}-") as tmp, \
-                contextlib.redirect_stderr(warnings):
+                source_date_epoch(job.epoch), contextlib.redirect_stderr(warnings):
             row = build_issue(job, Path(tmp))
             files = {p.relative_to(tmp).as_posix(): p.read_bytes()
                      for p in sorted(Path(tmp).rglob("*")) if p.is_file()}
@@ -144,6 +143,21 @@ def run_job(job: Job) -> JobResult:
     row["warnings"] = [w for w in warnings.getvalue().splitlines() if w.strip()]
     row["outputs"] = {f"{job.stem}/{name}": sha256_bytes(data) for name, data in files.items()}
     return JobResult(job.stem, True, files, row, seconds=time.perf_counter() - start)
+
+
+@contextlib.contextmanager
+def source_date_epoch(epoch: int) -> Iterator[None]:
+    """The coordinator's SOURCE_DATE_EPOCH for the renderers, restored afterwards (a Dask
+    worker may be a thread of a longer-lived process)."""
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
 def _reason(exc: LayoutError) -> str:

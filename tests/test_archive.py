@@ -169,3 +169,17 @@ def test_dask_executor(first, src, tmp_path):
     assert outputs(tmp_path) == files
     assert manifest(tmp_path)["issues"][STEM]["outputs"] == manifest(out)["issues"][STEM]["outputs"]
 
+
+
+def test_source_date_epoch_is_passed_and_restored(monkeypatch, tmp_path):
+    """A job renders with the coordinator's epoch and leaves the worker's environment alone."""
+    import os
+
+    from layout.archive import Job, run_job
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    result = run_job(Job(str(SAMPLE), STEM, None, 1621468800))
+    assert result.ok and "SOURCE_DATE_EPOCH" not in os.environ
+    alto = etree.fromstring(result.files[f"alto/{STEM}_0001.alto.xml"])
+    assert alto.findtext(".//{*}processingDateTime") == "2021-05-20T00:00:00Z"
+    assert result.row["pdfa"]["verdict"] == "pass"
