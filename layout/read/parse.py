@@ -90,22 +90,38 @@ class SourceFile:
         except OSError as exc:  # a folder, a permission problem, a vanished file
             raise InputError(Diagnostic(where, f"cannot read the file: {exc.strerror}")) from None
         self._lines: list[str] | None = None
+        self._nth: dict[str, int] | None = None
 
     def lines(self) -> list[str]:
-        if self._lines is None:
-            self._lines = self.data.decode("utf-8", "replace").splitlines()
+        if self._lines is None:  # XML counts only LF as a line end (splitlines also splits at U+0085)
+            self._lines = self.data.decode("utf-8", "replace").split("\n")
         return self._lines
 
     def pos(self, el: etree._Element) -> SourcePos:
-        """Position of an element: its line, and the column of its start tag on that line."""
+        """Position of an element: its line, and the column of its start tag on that line
+        (the n-th ``<name`` there if n-1 elements of that name start earlier on the line)."""
         line = el.sourceline or 0
         col = 0
         if line and isinstance(el.tag, str):
             local = etree.QName(el).localname
             text = self.lines()[line - 1] if line <= len(self.lines()) else ""
-            found = text.find("<" + local)
-            col = found + 1 if found >= 0 else 0
+            starts = [m.start() for m in re.finditer(rf"<(?:[\w.-]+:)?{re.escape(local)}(?=[\s/>])", text)]
+            if starts:
+                col = starts[min(self._nth_on_line(el), len(starts) - 1)] + 1
         return SourcePos(self.path, line, col)
+
+    def _nth_on_line(self, el: etree._Element) -> int:
+        """How many elements of the same name start before ``el`` on its line."""
+        tree = el.getroottree()
+        if self._nth is None:
+            self._nth = {}
+            seen: dict[tuple[int, str], int] = {}
+            for e in tree.iter():
+                if isinstance(e.tag, str):
+                    key = (e.sourceline or 0, etree.QName(e).localname)
+                    self._nth[tree.getpath(e)] = seen.get(key, 0)
+                    seen[key] = seen.get(key, 0) + 1
+        return self._nth.get(tree.getpath(el), 0)
 
     def log_pos(self, entry: etree._LogEntry) -> SourcePos:
         return SourcePos(self.path, entry.line, entry.column + 1 if entry.column else 0)
