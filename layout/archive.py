@@ -36,7 +36,6 @@ from layout.render.atomic import atomic_write
 
 MANIFEST = "manifest.json"
 FORMAT = "layout-archive-manifest/1"
-DEFAULT_EPOCH = 946684800
 LIBRARIES = ("reportlab", "pikepdf", "lxml", "EbookLib", "fonttools", "pillow", "brotli")
 EXIT_FAILED = 1
 
@@ -95,10 +94,10 @@ def versions() -> dict[str, str]:
 
 
 def source_epoch() -> int:
-    try:
-        return int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_EPOCH))
-    except ValueError:
-        return DEFAULT_EPOCH
+    """SOURCE_DATE_EPOCH as the renderers read it (default 2000-01-01, ReportLab's)."""
+    from layout.render.alto import source_date
+
+    return source_date()
 
 
 # -- the job -------------------------------------------------------------------------------
