@@ -22,16 +22,16 @@ import struct
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-
-from fontTools import subset
-from fontTools.pens.cu2quPen import Cu2QuPen
-from fontTools.pens.ttGlyphPen import TTGlyphPen
-from fontTools.ttLib import TTFont, newTable
-from fontTools.ttLib.tables._g_l_y_f import Glyph
+from typing import TYPE_CHECKING
 
 from layout.fonts import cache
 from layout.fonts.manifest import FaceSpec
 from layout.fonts.source import open_face
+
+if TYPE_CHECKING:  # fontTools is imported where a font is converted: a cached build never needs it
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
 
 #: Part of every cache key and of every derived PostScript name ("-L1"): bump it when
 #: the output of the conversion changes.
@@ -67,6 +67,8 @@ def set_names(font: TTFont, psname: str) -> None:
 
 
 def _subset_options(hinting: bool) -> subset.Options:
+    from fontTools import subset
+
     opts = subset.Options()
     opts.layout_features = []
     opts.drop_tables = list(opts.drop_tables) + LAYOUT_TABLES
@@ -81,6 +83,9 @@ def _subset_options(hinting: bool) -> subset.Options:
 
 
 def _draw(glyph_set, name: str) -> Glyph:
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
     pen = TTGlyphPen(None)
     glyph_set[name].draw(Cu2QuPen(pen, MAX_ERR, reverse_direction=True))
     return pen.glyph()
@@ -88,6 +93,9 @@ def _draw(glyph_set, name: str) -> Glyph:
 
 def _cff_to_glyf(font: TTFont, keep: set[str]) -> dict[str, Glyph]:
     """Replace CFF outlines by TrueType ones, drawing only ``keep`` (others empty)."""
+    from fontTools.ttLib import newTable
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+
     order = font.getGlyphOrder()
     glyph_set = font.getGlyphSet()
     empty = Glyph()
@@ -118,6 +126,8 @@ def _cff_to_glyf(font: TTFont, keep: set[str]) -> dict[str, Glyph]:
 
 def build_font(job: ConvertJob) -> bytes:
     """Convert or subset the source face to the job's repertoire; the TrueType bytes."""
+    from fontTools import subset
+
     font = open_face(job.spec, lazy=True)
     cmap = font.getBestCmap() or {}
     # UVS (cmap format 14) would pull in variant glyphs that ReportLab never uses
@@ -173,6 +183,8 @@ def derive_halfwidth(base: Path, out: Path, hwid: dict[int, str], psname: str) -
     with cache.locked(out):
         if out.is_file():
             return False
+        from fontTools.ttLib import TTFont
+
         font = TTFont(str(base), lazy=True)
         order = set(font.getGlyphOrder())
         missing = sorted(g for g in hwid.values() if g not in order)
@@ -204,6 +216,8 @@ def derive_halt(base: Path, out: Path, halt: dict[int, tuple[float, float]], psn
     with cache.locked(out):
         if out.is_file():
             return False
+        from fontTools.ttLib import TTFont
+
         font = TTFont(str(base))
         upm = font["head"].unitsPerEm
         cmap = font.getBestCmap() or {}

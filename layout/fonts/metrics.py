@@ -7,13 +7,13 @@ from the source font (the converted file has no GPOS), via the cached source fac
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from fontTools.ttLib import TTFont
-
+from layout.fonts import cache
 from layout.fonts.manifest import FaceSpec
 from layout.fonts.source import SourceInfo
 
@@ -35,20 +35,52 @@ class TTFMetrics:
 
 
 _METRICS: dict[tuple[str, int, int], TTFMetrics] = {}
+METRICS_VERSION = 1
+
+
+def metrics_path(path: Path) -> Path:
+    """The JSON beside a cached TrueType file that keeps its metrics (``load_metrics``)."""
+    return path.with_name(path.name + f".m{METRICS_VERSION}.json")
 
 
 def load_metrics(path: Path) -> TTFMetrics:
-    """Read cmap, hmtx and vertical metrics of a TrueType file (memoised per file version)."""
+    """Read cmap, hmtx and vertical metrics of a TrueType file (memoised per file version).
+
+    Parsing them with fontTools costs ~50 ms a face (and importing fontTools ~100 ms), so
+    the numbers are kept as JSON beside the file, valid while its size and mtime match.
+    """
     st = path.stat()
     key = (str(path), st.st_size, st.st_mtime_ns)
     if key in _METRICS:
         return _METRICS[key]
+    side = metrics_path(path)
+    obj = cache.read_json(side)
+    if not (obj and obj.get("size") == st.st_size and obj.get("mtime_ns") == st.st_mtime_ns):
+        obj = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, **_read_metrics(path)}
+        with contextlib.suppress(OSError):  # a read-only cache: no memo, same numbers
+            cache.write_json(side, obj)
+    try:
+        upm = obj["upm"]
+        advances = {cp: adv / upm for cp, adv in zip(obj["cps"], obj["adv"], strict=True)}
+        metrics = TTFMetrics(upm, advances, obj["asc"] / upm, obj["desc"] / upm)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):  # damaged: read the font
+        raw = _read_metrics(path)
+        upm = raw["upm"]
+        advances = {cp: adv / upm for cp, adv in zip(raw["cps"], raw["adv"], strict=True)}
+        metrics = TTFMetrics(upm, advances, raw["asc"] / upm, raw["desc"] / upm)
+    _METRICS[key] = metrics
+    return metrics
+
+
+def _read_metrics(path: Path) -> dict:
+    """upm, ascender and descender (font units) and each mapped code point's advance."""
+    from fontTools.ttLib import TTFont
+
     font = TTFont(str(path), lazy=True)
     try:
         upm = font["head"].unitsPerEm
         hmtx = font["hmtx"].metrics
         cmap = font.getBestCmap() or {}
-        advances = {cp: hmtx[g][0] / upm for cp, g in cmap.items()}
         os2 = font["OS/2"] if "OS/2" in font else None
         if os2 is not None and os2.sTypoAscender - os2.sTypoDescender > 0:
             asc, desc = os2.sTypoAscender, os2.sTypoDescender
@@ -56,9 +88,8 @@ def load_metrics(path: Path) -> TTFMetrics:
             asc, desc = font["hhea"].ascent, font["hhea"].descent
     finally:
         font.close()
-    metrics = TTFMetrics(upm, advances, asc / upm, desc / upm)
-    _METRICS[key] = metrics
-    return metrics
+    cps = sorted(cmap)
+    return {"upm": upm, "asc": asc, "desc": desc, "cps": cps, "adv": [hmtx[cmap[cp]][0] for cp in cps]}
 
 
 class Face:

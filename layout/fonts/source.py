@@ -10,13 +10,15 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-
-from fontTools.ttLib import TTFont, TTLibError
+from typing import TYPE_CHECKING
 
 from layout.errors import ResourceError, SourcePos
 from layout.fonts import cache
 from layout.fonts.manifest import FaceSpec
 from layout.fonts.repertoire import from_ranges, to_ranges
+
+if TYPE_CHECKING:  # imported when a font file is opened: cached facts need no fontTools
+    from fontTools.ttLib import TTFont
 
 SOURCE_INFO_VERSION = 1
 DIGITS = range(0x30, 0x3A)
@@ -36,6 +38,8 @@ class SourceInfo:
 
 def open_face(spec: FaceSpec, lazy: bool = True) -> TTFont:
     """Open the face, turning a missing or unreadable file into a ``ResourceError``."""
+    from fontTools.ttLib import TTFont, TTLibError
+
     pos = SourcePos(str(spec.path))
     if not spec.path.is_file():
         raise ResourceError(f"font file not found: {spec.describe()}; {spec.install_hint()}", pos)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-
-from fontTools import subset
+from typing import TYPE_CHECKING
 
 from layout.fonts import cache
 from layout.fonts.convert import NAME_IDS, set_names
@@ -19,11 +18,16 @@ from layout.fonts.metrics import Face
 from layout.fonts.repertoire import digest
 from layout.fonts.source import open_face
 
+if TYPE_CHECKING:
+    from fontTools import subset
+
 WOFF2_VERSION = 1
 FEATURES = ["vert", "halt", "palt", "vhal", "vpal"]
 
 
 def _options() -> subset.Options:
+    from fontTools import subset
+
     opts = subset.Options()
     opts.layout_features = list(FEATURES)
     opts.name_IDs = NAME_IDS
@@ -35,6 +39,8 @@ def _options() -> subset.Options:
 
 
 def build_woff2(face: Face, codepoints: frozenset[int]) -> bytes:
+    from fontTools import subset
+
     font = open_face(face.spec)
     hw = face.key.halfwidth_digits
     hwid = {cp: g for cp, g in face.info.hwid.items() if cp in codepoints} if hw else {}
