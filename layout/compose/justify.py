@@ -14,6 +14,7 @@ from layout.compose.lines import Glyph, Line
 from layout.compose.prepare import Atom
 
 _NO_SPACE_BEFORE = (Cls.CLOSE, Cls.PAUSE, Cls.STOP, Cls.DIVIDE)
+_VALUE = {c: c.value for c in Cls}  # Enum.value is a property: slow in a loop
 #: how far word spaces and western gaps may grow before the other gaps take part (em)
 GLUE_STRETCH = 0.25
 
@@ -25,38 +26,45 @@ def place_line(
     atoms = m.atoms
     i, j = span.start, span.end
     count = j - i
-    left = [0.0] * count  # blank trimmed from each box's left (pt)
-    right = [0.0] * count
-    glue = [0.0] * count
-    for n, k in enumerate(range(i, j)):
-        a = atoms[k]
-        first, last = n == 0, n == count - 1
-        left[n] = a.lblank - m._left_blank(k, first)
-        right[n] = a.rblank - m._right_blank(k, last)
-        glue[n] = 0.0 if first else a.glue
-    natural = sum(a.width for a in atoms[i:j]) - sum(left) - sum(right) + sum(glue)
+    line_atoms = atoms[i:j]
+    # blank trimmed from each box's left and right (pt), and the glue before it: as
+    # ``a.lblank - m._left_blank(k, first)`` and ``a.rblank - m._right_blank(k, last)``
+    # (inlined, same arithmetic)
+    kern = m.kern
+    left = [a.lblank - (a.lblank - kern[k][1]) for k, a in enumerate(line_atoms, i)]
+    right = [a.rblank - (a.rblank - kern[k + 1][0]) for k, a in enumerate(line_atoms[:-1], i)]
+    right.append(0.0)
+    glue = [a.glue for a in line_atoms]
+    glue[0] = 0.0
+    a = line_atoms[0]
+    left[0] = a.lblank - (0.0 if m.style.trim_line_start else a.lblank)
+    a = line_atoms[-1]
+    right[-1] = a.rblank - (0.0 if m.style.trim_line_end else a.rblank)
+    widths = [a.width for a in line_atoms]
+    natural = sum(widths) - sum(left) - sum(right) + sum(glue)
     diff = target - natural if justify else min(0.0, target - natural)
     if diff < -1e-9:
         _shrink(m, i, j, left, right, glue, -diff)
     elif diff > 1e-9:
         _expand(atoms, i, j, glue, diff)
-    width = sum(a.width for a in atoms[i:j]) - sum(left) - sum(right) + sum(glue)
+    width = sum(widths) - sum(left) - sum(right) + sum(glue)
     if not justify:
         free = target - width
         offset += {"right": free, "center": free / 2}.get(align, 0.0)
     glyphs = []
     x = offset
     text = []
-    for n, k in enumerate(range(i, j)):
-        a = atoms[k]
+    middot, long_ = Cls.MIDDOT, Cls.LONG
+    for n, a in enumerate(line_atoms):
         x += glue[n]
         box = a.width - left[n] - right[n]
+        cls = a.cls
         form = "text"
-        if a.cls is Cls.MIDDOT:
+        if cls is middot:
             form = "center"  # · is centred in its ½ em box; the renderer knows its advance
-        elif a.cls is Cls.LONG:
+        elif cls is long_:
             form = "rule" if a.text[0] in "—⸺" else "spread"
-        glyphs.append(Glyph(a.text, x, box, -left[n], a.face, a.size, a.cls.value, form))
+        glyphs.append(Glyph(a.text, x, box, -left[n], a.face, a.size, _VALUE[cls], form))
         if n and a.space:
             text.append(" ")
         text.append(a.text)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from layout.compose.classes import Cls
+from layout.compose.classes import PUNCT_CLASSES, Cls
 from layout.compose.prepare import Atom
 from layout.compose.style import CompositionStyle
 
@@ -36,8 +36,9 @@ class Span:
 def pair_kerning(atoms: list[Atom], style: CompositionStyle) -> list[tuple[float, float]]:
     """Blank removed between each atom and the one before it: (from prev's right, from its left)."""
     out: list[tuple[float, float]] = [(0.0, 0.0)]
+    punct = PUNCT_CLASSES
     for prev, atom in zip(atoms, atoms[1:], strict=False):
-        if not (prev.is_punct and atom.is_punct) or atom.glue:
+        if not (prev.cls in punct and atom.cls in punct) or atom.glue:  # is_punct, inlined
             out.append((0.0, 0.0))
             continue
         brackets = prev.cls is Cls.CLOSE and atom.cls is Cls.OPEN
@@ -59,10 +60,24 @@ class LineMeasurer:
         # prefix sums over atoms: width + glue - kerning with the previous atom
         self._w = [0.0] * (n + 1)
         self._shrink = [0.0] * (n + 1)
+        # per atom, the terms of ``widths`` that depend on one end of the line only
+        self._lead = [0.0] * n  # kerning given back and glue dropped at a line start
+        self._slack = [0.0] * n  # its glue's shrinkability, dropped at a line start
+        self._sq_first = [0.0] * n  # squeeze as the first atom, minus its mid-line squeeze
+        self._sq_single = [0.0] * n  # ... as the only atom
+        self._sq_last = [0.0] * n  # ... as the last atom
+        inner = [0.0] * n
         for k, a in enumerate(atoms):
             kp, kt = self.kern[k]
+            inner[k] = self.squeeze_at(k, False, False) if a.squeeze else 0.0  # _squeeze_inner
             self._w[k + 1] = self._w[k] + a.width + a.glue - kp - kt
-            self._shrink[k + 1] = self._shrink[k] + (a.glue - a.glue_min) + self._squeeze_inner(k)
+            self._shrink[k + 1] = self._shrink[k] + (a.glue - a.glue_min) + inner[k]
+            self._lead[k] = sum(self.kern[k]) - a.glue
+            self._slack[k] = a.glue - a.glue_min
+            if a.squeeze:  # otherwise every squeeze_at is 0.0 and so is each difference
+                self._sq_first[k] = self.squeeze_at(k, True, False) - inner[k]
+                self._sq_single[k] = self.squeeze_at(k, True, True) - inner[k]
+                self._sq_last[k] = self.squeeze_at(k, False, True) - inner[k]
 
     def _left_blank(self, k: int, first: bool) -> float:
         """Blank left of atom k once kerning and (at a line start) trimming are applied."""
@@ -93,19 +108,18 @@ class LineMeasurer:
 
     def widths(self, i: int, j: int) -> tuple[float, float]:
         """(natural, tightest) width of atoms i..j-1 set as one line."""
-        atoms, kern, style = self.atoms, self.kern, self.style
-        first, last = atoms[i], atoms[j - 1]
         natural = self._w[j] - self._w[i]
-        natural += sum(kern[i]) - first.glue  # no glue and no pair across the line start
-        if style.trim_line_start:
-            natural -= first.lblank  # an opening mark at line start loses its blank half
-        if style.trim_line_end:
-            natural -= last.rblank  # a line-end mark is half width (GB/T 15834 5.1.10)
-        shrink = self._shrink[j] - self._shrink[i] - (first.glue - first.glue_min)
-        single = i == j - 1
-        shrink += self.squeeze_at(i, True, single) - self._squeeze_inner(i)
-        if not single:
-            shrink += self.squeeze_at(j - 1, False, True) - self._squeeze_inner(j - 1)
+        natural += self._lead[i]  # no glue and no pair across the line start
+        if self.style.trim_line_start:
+            natural -= self.atoms[i].lblank  # an opening mark at line start loses its blank half
+        if self.style.trim_line_end:
+            natural -= self.atoms[j - 1].rblank  # a line-end mark is half width (GB/T 15834 5.1.10)
+        shrink = self._shrink[j] - self._shrink[i] - self._slack[i]
+        if i == j - 1:
+            shrink += self._sq_single[i]
+        else:
+            shrink += self._sq_first[i]
+            shrink += self._sq_last[j - 1]
         return natural, natural - max(shrink, 0.0)
 
 

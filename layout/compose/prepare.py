@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from layout.compose.classes import (
+    NO_END,
+    NO_START,
     POSTFIX_SIGNS,
     PREFIX_SIGNS,
     PUNCT_CLASSES,
@@ -71,8 +73,14 @@ class Atom:
 def _tokens(text: str) -> Iterable[tuple[str, Cls]]:
     """Split text into atom texts with their class."""
     i, n = 0, len(text)
+    han = Cls.HAN
     while i < n:
         ch = text[i]
+        cls = classify(ch)
+        if cls is han:  # most characters; no hanzi is a long mark, a sign or a space
+            yield ch, cls
+            i += 1
+            continue
         if ch in "—⸺" and i + 1 < n and text[i + 1] == ch or ch == "⸺":
             step = 1 if ch == "⸺" else 2
             yield text[i : i + step], Cls.LONG
@@ -82,7 +90,6 @@ def _tokens(text: str) -> Iterable[tuple[str, Cls]]:
             yield text[i : i + 2], Cls.LONG
             i += 2
             continue
-        cls = classify(ch)
         if cls is Cls.WESTERN or (ch in PREFIX_SIGNS and i + 1 < n and text[i + 1].isdigit()):
             j = i + 1
             while j < n:
@@ -137,27 +144,45 @@ def prepare(runs: Iterable[TextRun], style: CompositionStyle, fonts: FontSource)
     """Atoms of a paragraph, with glue and break permissions resolved."""
     atoms: list[Atom] = []
     pending_space = False
+    memo = _MEASURED.get(fonts)
+    if memo is None:
+        memo = _MEASURED.setdefault(fonts, {})
+    hw = style.halfwidth_digits
+    half_width_marks = style.half_width_marks
+    squeeze_of = {c: style.squeeze.get(c.value, 0.0) for c in PUNCT_CLASSES}
+    space, western = Cls.SPACE, Cls.WESTERN
+    no_start, no_end = NO_START[style.prohibition], NO_END[style.prohibition]
+    prev_cls = None
     for run in runs:
         em = run.size
+        role, weight = run.role, run.weight
         for text, cls in _tokens(run.text):
-            if cls is Cls.SPACE:
+            if cls is space:
                 pending_space = True
                 continue
-            face_key, width, lblank, rblank = _shape(
-                fonts, run.role, run.weight, text, cls, style.halfwidth_digits)
+            hit = memo.get((role, weight, text, cls, hw))
+            if hit is None:
+                hit = _shape(fonts, role, weight, text, cls, hw)
+            face_key, width, lblank, rblank = hit
             width, lblank, rblank = width * em, lblank * em, rblank * em
-            if text in style.half_width_marks and (lblank or rblank):
+            if text in half_width_marks and (lblank or rblank):
                 width, lblank, rblank = width - lblank - rblank, 0.0, 0.0
-            squeeze = style.squeeze.get(cls.value, 0.0) * em if cls in PUNCT_CLASSES else 0.0
+            squeeze = squeeze_of[cls] * em if cls in squeeze_of else 0.0
             squeeze = min(squeeze, lblank + rblank)
-            atom = Atom(
-                text=text, cls=cls, face=face_key, size=em, width=width, lblank=lblank,
-                rblank=rblank, squeeze=squeeze, glue=0.0, glue_min=0.0, stretch_glue=False,
-                breakable=False, space=pending_space,
-            )
-            if atoms:
+            # fields in order: text cls face size width lblank rblank squeeze glue glue_min
+            # stretch_glue breakable space
+            if prev_cls is None:
+                atom = Atom(text, cls, face_key, em, width, lblank, rblank, squeeze, 0.0, 0.0,
+                            False, False, pending_space)
+            elif pending_space or cls is western or prev_cls is western:
+                atom = Atom(text, cls, face_key, em, width, lblank, rblank, squeeze, 0.0, 0.0,
+                            False, False, pending_space)
                 _join(atoms[-1], atom, style, pending_space)
+            else:  # _join without glue: only the break permission (may_break, inlined)
+                atom = Atom(text, cls, face_key, em, width, lblank, rblank, squeeze, 0.0, 0.0,
+                            False, not (cls in no_start or prev_cls in no_end), False)
             atoms.append(atom)
+            prev_cls = cls
             pending_space = False
     return atoms
 
