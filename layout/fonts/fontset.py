@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -244,6 +243,8 @@ class FontSet:
                 jobs[base.job.out] = (base, base.job)
         todo = [job for _, job in sorted(jobs.values(), key=lambda bj: -len(bj[1].codepoints))]
         if workers > 1 and len(todo) > 1:
+            from concurrent.futures import ProcessPoolExecutor  # ~20 ms: only when converting
+
             with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
                 for job, (_, built) in zip(todo, pool.map(convert.build, todo), strict=True):
                     convert.record(job, built)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from functools import cache
+from itertools import chain
 
 #: Ranges (inclusive) added to GB2312: ASCII, Latin-1, general punctuation, CJK symbols
 #: and punctuation, CJK compatibility/vertical forms, half- and full-width forms.
@@ -34,6 +35,11 @@ def gb2312() -> frozenset[int]:
     """Every character of GB2312 (rows 1-9 symbols and rows 16-87 hanzi)."""
     cps: set[int] = set()
     for hi in range(0xA1, 0xF8):
+        try:  # a whole row at once: every byte here is a lead or trail byte, so pairs align
+            cps.update(map(ord, bytes(b for lo in range(0xA1, 0xFF) for b in (hi, lo)).decode("gb2312")))
+            continue
+        except UnicodeDecodeError:
+            pass  # a row with unassigned cells: one cell at a time
         for lo in range(0xA1, 0xFF):
             try:
                 cps.add(ord(bytes((hi, lo)).decode("gb2312")))
@@ -62,19 +68,18 @@ def codepoints(chars: Iterable[str] | Iterable[int] | str | None) -> frozenset[i
 def to_ranges(cps: Iterable[int]) -> list[list[int]]:
     """Compress code points to sorted ``[lo, hi]`` ranges (for small JSON files)."""
     out: list[list[int]] = []
+    last = None
     for cp in sorted(cps):
-        if out and out[-1][1] == cp - 1:
-            out[-1][1] = cp
+        if last is not None and last[1] == cp - 1:
+            last[1] = cp
         else:
-            out.append([cp, cp])
+            last = [cp, cp]
+            out.append(last)
     return out
 
 
 def from_ranges(ranges: Iterable[Iterable[int]]) -> frozenset[int]:
-    cps: set[int] = set()
-    for lo, hi in ranges:
-        cps.update(range(lo, hi + 1))
-    return frozenset(cps)
+    return frozenset(chain.from_iterable(range(lo, hi + 1) for lo, hi in ranges))
 
 
 def digest(cps: Iterable[int]) -> str:
