@@ -110,6 +110,22 @@ class Builder:
             return 9.0
         return value
 
+    def lines(self, el: etree._Element) -> tuple[HeadLine, ...]:
+        """The editor's ``<line>``s of a title or furniture; an empty one has nothing to set."""
+        lines = tuple(HeadLine(self.text(ln), self.src.pos(ln)) for ln in el.iterfind(q("line")))
+        for line, line_el in zip(lines, el.iterfind(q("line")), strict=True):
+            if not line.text:
+                self.error(line_el, f"empty <line> in <{etree.QName(el).localname}>")
+        return lines
+
+    def on_page(self, el: etree._Element, rect: Rect) -> Rect:
+        """A placed head or caption must be on the page (frames are checked with the page)."""
+        geo = self.geo
+        if geo and not Rect(0, 0, geo.trim_width, geo.trim_height).contains(rect):
+            self.error(el, f"<{etree.QName(el).localname}> lies off the page ({rect.x:.1f},{rect.y:.1f} "
+                       f"{rect.width:.1f}×{rect.height:.1f}pt; page {geo.trim_width:.1f}×{geo.trim_height:.1f}pt)")
+        return rect
+
     def text(self, el: etree._Element) -> str:
         raw = "".join(el.itertext())
         bad = _CONTROL.search(raw)
@@ -285,7 +301,8 @@ class Builder:
             y = geo.type_top + self.length(h, "y")
             header = PageHeader(
                 section=section, label=label, date=None,
-                rect=Rect(geo.type_left, y, geo.type_width, self.length(h, "height", positive=True)),
+                rect=self.on_page(h, Rect(geo.type_left, y, geo.type_width,
+                                          self.length(h, "height", positive=True))),
                 pos=self.src.pos(h),
             )
         items = []
@@ -331,7 +348,7 @@ class Builder:
 
     def page_furniture(self, el: etree._Element) -> Furniture:
         ident = self.register_id(el)
-        lines = tuple(HeadLine(self.text(ln), self.src.pos(ln)) for ln in el.iterfind(q("line")))
+        lines = self.lines(el)
         item = Furniture(
             id=ident, kind=el.get("kind"), lines=lines, style=self.style(el, TextStyle(indent=0)),
             rect=self.rect(el), pos=self.src.pos(el), align=el.get("align") or "left",
@@ -409,7 +426,7 @@ class Builder:
                 if not ln.text:
                     self.error(line_el, "empty headline <line>")
             parts.append(HeadPart(kind, lines, self.style(part, base), self.src.pos(part)))
-        rect = self.rect(el) if el.get("y") is not None else None
+        rect = self.on_page(el, self.rect(el)) if el.get("y") is not None else None
         return HeadGroup(
             parts=tuple(parts), pos=self.src.pos(el), rect=rect, align=el.get("align") or "center",
             lines=int(el.get("lines")) if el.get("lines") else None,
@@ -523,7 +540,7 @@ class Builder:
             caption = self.paragraph(cap_el, cap_style, "caption")
             self.check_indents([caption], rect.width)
             if cap_el.get("y") is not None:
-                caption_rect = self.rect(cap_el)
+                caption_rect = self.on_page(cap_el, self.rect(cap_el))
         if credit_el is not None:
             credit = self.paragraph(credit_el, replace(cap_style, align="right"), "credit")
         item = Figure(
@@ -538,7 +555,7 @@ class Builder:
         base = self.style(el, TextStyle())
         label_el = el.find(q("label"))
         title_el = el.find(q("title"))
-        title = tuple(HeadLine(self.text(ln), self.src.pos(ln)) for ln in title_el.iterfind(q("line")))
+        title = self.lines(title_el)
         items = tuple(self.paragraph(i, base, "item") for i in el.iterfind(q("item")))
         tag_el = el.find(q("tag"))
         tag = self.paragraph(tag_el, replace(base, indent=0.0), "tag") if tag_el is not None else None
