@@ -244,6 +244,14 @@ CASES = [
          r"<article> lacks a required child element", "<article"),
     Case("empty-headline-line", source(edit("<line>标题新闻</line>", "<line>&#x3000;</line>")), 2,
          r"empty headline <line>", "&#x3000;"),
+    Case("empty-furniture-line", source(issue_xml(
+        ARTICLE + '<furniture id="n" kind="note" x="30zi" width="10zi" y="0line" height="3line">'
+                  "<line> </line></furniture>")), 2, r"empty <line> in <furniture>", "<line> </line>"),
+    Case("head-placed-off-page", source(edit("<head>", '<head x="100zi" width="10zi" y="0line" height="3line">')),
+         2, r"<head> lies off the page", "<head "),
+    Case("page-header-off-page", source(edit('<page geometry="g">', '<page geometry="g" section="要闻">'
+                                             '<header y="500line" height="2line"/>')),
+         2, r"<header> lies off the page", "<header"),
     Case("overset", source(edit('height="20line"', 'height="3line"')), 2,
          r"article a1 overset by \d+ lines", "<article"),
     Case("headline-wider-than-frame", source(edit("标题新闻", "标题新闻" * 5)), 2,
