@@ -223,7 +223,13 @@ class Builder:
         )
 
     def read_styles(self, el: etree._Element, base: TextStyle) -> None:
-        pending = {s.get("name"): s for s in el.iterfind(q("style"))}
+        pending: dict[str, etree._Element] = {}
+        for s in el.iterfind(q("style")):
+            if s.get("name") in pending:  # else the first declaration would be silently ignored
+                first = self.src.pos(pending[s.get("name")])
+                self.error(s, f"duplicate style name {s.get('name')!r} (first declared at {first})")
+            else:
+                pending[s.get("name")] = s
         for s in el.iterfind(q("style")):
             if s.get("name") in self.styles:
                 continue
