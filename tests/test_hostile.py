@@ -258,6 +258,9 @@ CASES = [
          r"line '(标题新闻){5}' is [\d.]+pt wide but its frame only 243\.0pt", "标题新闻"),
     Case("duplicate-ids", source(issue_xml(ARTICLE + "\n" + ARTICLE.replace('y="0line"', 'y="30line"'))), 2,
          r"duplicate id 'a1' \(first used at .*:\d+:\d+\)", 'y="30line"'),
+    Case("duplicate-style-name", source(edit('<style name="head"', '<style name="body" role="kai"/>'
+                                             '<style name="head"')), 2,
+         r"duplicate style name 'body' \(first declared at .*:\d+:\d+\)", 'role="kai"'),
     Case("style-based-on-itself", source(edit('<style name="head" role="hei"',
                                               '<style name="head" basedOn="x"/><style name="x" basedOn="head" role="hei"')), 2,
          r"is based on itself", 'name="x"'),
