@@ -9,6 +9,7 @@ byte-reproducible: ReportLab's invariant mode plus ``SOURCE_DATE_EPOCH``.
 
 from __future__ import annotations
 
+import gc
 import io
 import marshal
 import os
@@ -67,7 +68,14 @@ def load_ttfont(name: str, path: Path) -> TTFont:
     st = path.stat()
     memo = _memo_path(path)
     try:
-        state = marshal.loads(memo.read_bytes())
+        data = memo.read_bytes()
+        gc_was_on = gc.isenabled()
+        gc.disable()  # ~30k containers at once: the collector would scan them again and again
+        try:
+            state = marshal.loads(data)
+        finally:
+            if gc_was_on:
+                gc.enable()
         if (state.get("size"), state.get("mtime_ns"), state.get("name")) == (
                 st.st_size, st.st_mtime_ns, name):
             return _from_state(state, path)
