@@ -19,11 +19,13 @@ from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from reportlab.lib.colors import Color, black, white
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab import Version as REPORTLAB_VERSION
 from reportlab.pdfbase.ttfonts import TTEncoding, TTFont, TTFontFace, TTFNameBytes
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.textobject import ShapedStr
 
 from layout import __version__
 from layout.compose.boxes import FigureBox, Group, IssueLayout, PageLayout, PlacedLine, TextBlock
@@ -144,6 +146,7 @@ class FontRegistry:
         self.names: dict[Hashable, str] = {}
         self.faces: dict[Hashable, object] = {}
         self.halves: dict[Hashable, str | None] = {}
+        self._advances: dict[tuple[Hashable, str, float], float] = {}
 
     def name(self, key: Hashable) -> str:
         if key not in self.names:
@@ -159,7 +162,11 @@ class FontRegistry:
         return self.names[key]
 
     def advance(self, key: Hashable, text: str, size: float) -> float:
-        return pdfmetrics.stringWidth(text, self.name(key), size)
+        k = (key, text, size)
+        width = self._advances.get(k)
+        if width is None:
+            width = self._advances[k] = pdfmetrics.stringWidth(text, self.name(key), size)
+        return width
 
     def half(self, key: Hashable, ch: str) -> tuple[str, float] | None:
         """The face with ``ch`` set half width (GPOS halt baked in) and the placement (em) to
@@ -177,6 +184,60 @@ class FontRegistry:
             self.halves[key] = variant[0] if variant else None
         name = self.halves[key]
         return (name, adjust[0]) if name else None
+
+
+#: ReportLab versions whose text object internals ``_FastText`` reproduces, byte for byte
+#: (checked on the sample page and the 24-page bench issue, plain and --proof --grid).
+FAST_TEXT_VERSIONS = ("5.1.0",)
+FAST_TEXT = REPORTLAB_VERSION in FAST_TEXT_VERSIONS
+_TD: dict[float, str] = {}  # fp_str(dx, 0) + " Td": the same few advances recur all page long
+
+
+class _FastText:
+    """``moveCursor(dx, 0)`` then ``textOut(text)`` on a ReportLab text object, for a
+    TrueType font and unshaped text, writing the operators ReportLab 5.1 writes.
+
+    ReportLab spends most of the renderer's time here per glyph: cursor bookkeeping this
+    renderer never reads (``_x``, ``_x0``), a string width to advance ``_x`` and a font
+    look-up per call.  Only the PDF operators are produced, from the same ReportLab
+    functions (``fp_str``, ``splitString``, ``getSubsetInternalName``, ``_escape``); the
+    text object's font state (``_curSubset``) is kept as ReportLab keeps it.
+    """
+
+    def __init__(self, t, canvas: Canvas):
+        self.t = t
+        self.code = t._code
+        self.doc = canvas._doc
+        self.escape = canvas._escape
+        self.fonts: dict[str, object] = {}
+
+    def show(self, dx: float, text: str, fontname: str) -> None:
+        t, code = self.t, self.code
+        if code and code[-1].endswith(" Td"):  # ReportLab merges two moves: let it
+            t.moveCursor(dx, 0)
+            t.textOut(text)
+            return
+        td = _TD.get(dx)
+        if td is None:
+            td = _TD[dx] = f"{fp_str(dx, 0)} Td"
+        code.append(td)
+        font = self.fonts.get(fontname)
+        if font is None:
+            font = self.fonts[fontname] = pdfmetrics.getFont(fontname)
+        if not font._dynamicFont or (font.shapable and isinstance(text, ShapedStr)):
+            t.textOut(text)  # not a plain TrueType run: ReportLab's own path
+            return
+        out = []
+        tmpl = None
+        doc = self.doc
+        for subset, chunk in font.splitString(text, doc):
+            if subset != t._curSubset:
+                if not tmpl:
+                    tmpl = f"{fp_str(t._fontsize)} Tf {fp_str(t._leading)} TL"
+                out.append(f"{font.getSubsetInternalName(subset, doc)} {tmpl}")
+                t._curSubset = subset
+            out.append(f"({self.escape(chunk)}) Tj")
+        code.append(" ".join(out))
 
 
 class PageDrawer:
@@ -278,6 +339,9 @@ class PageDrawer:
         current = None
         x_now = 0.0
         rules = []
+        fast = FAST_TEXT
+        if fast:
+            show = _FastText(t, c).show
         for g in placed.line.glyphs:
             font = (self.fonts.name(g.face), g.size)
             x = g.x + g.dx
@@ -301,9 +365,12 @@ class PageDrawer:
                 pieces = [(g.x + k * step + (step - self.fonts.advance(g.face, ch, g.size)) / 2, ch)
                           for k, ch in enumerate(g.text)]
             for px, text in pieces:
-                t.moveCursor(px - x_now, 0)
+                if fast:
+                    show(px - x_now, text, font[0])
+                else:
+                    t.moveCursor(px - x_now, 0)
+                    t.textOut(text)
                 x_now = px
-                t.textOut(text)
             if g.form == "rule":
                 t.setTextRenderMode(0)
         c.drawText(t)
