@@ -57,6 +57,7 @@ class FontSet:
         self._bases: dict[tuple[Path, int, str | None], _Base] = {}
         self._faces: dict[tuple[str, str, bool], Face] = {}
         self._resolved: dict[tuple[str, str, str, bool], Face | None] = {}
+        self._specs: dict[tuple[str, str], list[tuple[FaceSpec, frozenset[str]]]] = {}
         self._used: dict[Path, str] = {}
 
     @classmethod
@@ -187,20 +188,30 @@ class FontSet:
             self._resolved[k] = self._resolve(role, weight, ch, halfwidth_digits)
         return self._resolved[k]
 
+    def _chain_specs(self, role: str, weight: str) -> list[tuple[FaceSpec, frozenset[str]]]:
+        """(face spec, borrowed characters) of each role of ``role``'s chain that has a face."""
+        k = (role, weight)
+        specs = self._specs.get(k)
+        if specs is None:
+            self._check_role(role)
+            specs = self._specs[k] = [
+                (spec, self.manifest.roles[r].borrow)
+                for r in self.manifest.chain(role)
+                if (spec := self.manifest.face_spec(r, weight)) is not None
+            ]
+        return specs
+
     def _resolve(self, role: str, weight: str, ch: str, halfwidth_digits: bool) -> Face | None:
-        self._check_role(role)
         lenders: list[Face] = []
-        for r in self.manifest.chain(role):
-            spec = self.manifest.face_spec(r, weight)
-            if spec is None:
-                continue
+        for spec, borrow in self._chain_specs(role, weight):
             face = self._face_for(spec, halfwidth_digits)
             if not face.has(ch):
                 continue
-            if ch in self.manifest.roles[r].borrow:
+            if ch in borrow:
                 lenders.append(face)  # used only if no later role has it
                 continue
-            self._used.setdefault(spec.path, self._base(spec).sha256)
+            if spec.path not in self._used:  # setdefault, without looking the hash up each time
+                self._used[spec.path] = self._base(spec).sha256
             return face
         if lenders:
             self._used.setdefault(lenders[0].spec.path, self._base(lenders[0].spec).sha256)
