@@ -191,6 +191,7 @@ class FontRegistry:
 FAST_TEXT_VERSIONS = ("5.1.0",)
 FAST_TEXT = REPORTLAB_VERSION in FAST_TEXT_VERSIONS
 _TD: dict[float, str] = {}  # fp_str(dx, 0) + " Td": the same few advances recur all page long
+_TF: dict[tuple[float, float], str] = {}  # "<size> Tf <leading> TL" after a subset's name
 
 
 class _FastText:
@@ -228,12 +229,13 @@ class _FastText:
             t.textOut(text)  # not a plain TrueType run: ReportLab's own path
             return
         out = []
-        tmpl = None
         doc = self.doc
         for subset, chunk in font.splitString(text, doc):
-            if subset != t._curSubset:
-                if not tmpl:
-                    tmpl = f"{fp_str(t._fontsize)} Tf {fp_str(t._leading)} TL"
+            if subset != t._curSubset:  # a page's glyphs span several 256-glyph subsets
+                k = (t._fontsize, t._leading)
+                tmpl = _TF.get(k)
+                if tmpl is None:
+                    tmpl = _TF[k] = f"{fp_str(t._fontsize)} Tf {fp_str(t._leading)} TL"
                 out.append(f"{font.getSubsetInternalName(subset, doc)} {tmpl}")
                 t._curSubset = subset
             out.append(f"({self.escape(chunk)}) Tj")
