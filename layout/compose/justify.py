@@ -25,7 +25,6 @@ def place_line(
     """Lay out ``span`` in a line ``target`` pt wide, starting ``offset`` pt from its left."""
     atoms = m.atoms
     i, j = span.start, span.end
-    count = j - i
     line_atoms = atoms[i:j]
     # blank trimmed from each box's left and right (pt), and the glue before it: as
     # ``a.lblank - m._left_blank(k, first)`` and ``a.rblank - m._right_blank(k, last)``
