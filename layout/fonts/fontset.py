@@ -7,6 +7,8 @@ the file itself is needed.  ``prepare`` converts several faces in parallel befor
 
 from __future__ import annotations
 
+import contextlib
+import marshal
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -106,8 +108,8 @@ class FontSet:
         info = source_info(spec, sha, self.cache_dir)
         covered = self.repertoire & info.cmap
         name = f"{_ps_safe(spec.psname or info.psname)}-L{convert.CONVERTER_VERSION}"
-        rep = digest(covered)
-        if covered != base_repertoire() & info.cmap:  # an issue's rare characters, or a test
+        rep, extended = self._covered_facts(sha, spec.index, covered, info)
+        if extended:  # an issue's rare characters, or a test
             name += f"-X{rep[:8]}"
         out = self.cache_dir / (
             f"{_ps_safe(spec.psname or info.psname)}-{sha[:16]}-{spec.index}-{rep}"
@@ -118,6 +120,30 @@ class FontSet:
         )
         base = self._bases[k] = _Base(spec, sha, info, covered, name, job)
         return base
+
+    def _covered_facts(self, sha: str, index: int, covered: frozenset[int],
+                       info: SourceInfo) -> tuple[str, bool]:
+        """``digest(covered)`` and whether ``covered`` goes beyond the base repertoire.
+
+        Both follow from the repertoire, the base repertoire and the face's cmap; they cost
+        ~4 ms a face and are the same build after build, so they are kept beside the source
+        facts with the two repertoires they were computed for (compared exactly: ~0.3 ms).
+        """
+        path = self.cache_dir / f"src-{sha[:20]}-{index}-r1.marshal"
+        base = base_repertoire()
+        try:
+            memo = marshal.loads(path.read_bytes())
+            if memo["repertoire"] == self.repertoire and memo["base"] == base:
+                facts = memo["digest"], memo["extended"]
+                if type(facts[0]) is str and type(facts[1]) is bool:
+                    return facts
+        except (OSError, EOFError, ValueError, TypeError, KeyError):
+            pass  # absent, damaged, or for another repertoire
+        rep, extended = digest(covered), covered != base & info.cmap
+        memo = {"repertoire": self.repertoire, "base": base, "digest": rep, "extended": extended}
+        with contextlib.suppress(OSError, ValueError):
+            cache.atomic_write(path, marshal.dumps(memo))
+        return rep, extended
 
     def _ensure(self, base: _Base, halfwidth: bool) -> Path:
         path, built = convert.build(base.job)
