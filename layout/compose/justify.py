@@ -52,23 +52,21 @@ def place_line(
         offset += {"right": free, "center": free / 2}.get(align, 0.0)
     glyphs = []
     x = offset
-    text = []
     middot, long_ = Cls.MIDDOT, Cls.LONG
-    for n, a in enumerate(line_atoms):
-        x += glue[n]
-        box = a.width - left[n] - right[n]
+    for a, g, lb, rb in zip(line_atoms, glue, left, right, strict=True):
+        x += g
+        box = a.width - lb - rb
         cls = a.cls
         form = "text"
         if cls is middot:
             form = "center"  # · is centred in its ½ em box; the renderer knows its advance
         elif cls is long_:
             form = "rule" if a.text[0] in "—⸺" else "spread"
-        glyphs.append(Glyph(a.text, x, box, -left[n], a.face, a.size, _VALUE[cls], form))
-        if n and a.space:
-            text.append(" ")
-        text.append(a.text)
+        glyphs.append(Glyph(a.text, x, box, -lb, a.face, a.size, _VALUE[cls], form))
         x += box
-    return Line(tuple(glyphs), target, natural, "".join(text), overfull=span.overfull)
+    # the line's text: a typed space mid-line is kept as " "
+    text = "".join([" " + a.text if n and a.space else a.text for n, a in enumerate(line_atoms)])
+    return Line(tuple(glyphs), target, natural, text, overfull=span.overfull)
 
 
 def _shrink(m: LineMeasurer, i: int, j: int, left: list[float], right: list[float],

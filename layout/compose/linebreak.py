@@ -57,27 +57,32 @@ class LineMeasurer:
         self.style = style
         self.kern = pair_kerning(atoms, style)
         n = len(atoms)
+        kern = self.kern
         # prefix sums over atoms: width + glue - kerning with the previous atom
-        self._w = [0.0] * (n + 1)
-        self._shrink = [0.0] * (n + 1)
+        w = self._w = [0.0] * (n + 1)
+        shrink = self._shrink = [0.0] * (n + 1)
         # per atom, the terms of ``widths`` that depend on one end of the line only
-        self._lead = [0.0] * n  # kerning given back and glue dropped at a line start
-        self._slack = [0.0] * n  # its glue's shrinkability, dropped at a line start
-        self._sq_first = [0.0] * n  # squeeze as the first atom, minus its mid-line squeeze
-        self._sq_single = [0.0] * n  # ... as the only atom
-        self._sq_last = [0.0] * n  # ... as the last atom
-        inner = [0.0] * n
+        lead = self._lead = [0.0] * n  # kerning given back and glue dropped at a line start
+        slack = self._slack = [0.0] * n  # its glue's shrinkability, dropped at a line start
+        sq_first = self._sq_first = [0.0] * n  # squeeze as the first atom, minus mid-line
+        sq_single = self._sq_single = [0.0] * n  # ... as the only atom
+        sq_last = self._sq_last = [0.0] * n  # ... as the last atom
+        squeeze_at = self.squeeze_at
         for k, a in enumerate(atoms):
-            kp, kt = self.kern[k]
-            inner[k] = self.squeeze_at(k, False, False) if a.squeeze else 0.0  # _squeeze_inner
-            self._w[k + 1] = self._w[k] + a.width + a.glue - kp - kt
-            self._shrink[k + 1] = self._shrink[k] + (a.glue - a.glue_min) + inner[k]
-            self._lead[k] = sum(self.kern[k]) - a.glue
-            self._slack[k] = a.glue - a.glue_min
+            kk = kern[k]
+            kp, kt = kk
+            glue = a.glue
+            w[k + 1] = w[k] + a.width + glue - kp - kt
+            lead[k] = sum(kk) - glue
+            slack[k] = glue - a.glue_min
             if a.squeeze:  # otherwise every squeeze_at is 0.0 and so is each difference
-                self._sq_first[k] = self.squeeze_at(k, True, False) - inner[k]
-                self._sq_single[k] = self.squeeze_at(k, True, True) - inner[k]
-                self._sq_last[k] = self.squeeze_at(k, False, True) - inner[k]
+                inner = squeeze_at(k, False, False)  # _squeeze_inner
+                shrink[k + 1] = shrink[k] + (glue - a.glue_min) + inner
+                sq_first[k] = squeeze_at(k, True, False) - inner
+                sq_single[k] = squeeze_at(k, True, True) - inner
+                sq_last[k] = squeeze_at(k, False, True) - inner
+            else:
+                shrink[k + 1] = shrink[k] + (glue - a.glue_min) + 0.0
 
     def _left_blank(self, k: int, first: bool) -> float:
         """Blank left of atom k once kerning and (at a line start) trimming are applied."""
@@ -143,8 +148,26 @@ def _one_line(m: LineMeasurer, i: int, avail: float, style: CompositionStyle) ->
     natural_end = None  # last break (allowed or not) whose natural width fits
     any_tight = None  # last break (allowed or not) whose tightest width fits
     widths: dict[int, tuple[float, float]] = {}
+    # m.widths(i, j), inlined for the loop (same terms, same order of operations)
+    w, shr, sq_last = m._w, m._shrink, m._sq_last
+    w_i, lead_i, shr_i, slack_i = w[i], m._lead[i], shr[i], m._slack[i]
+    sq_single_i, sq_first_i = m._sq_single[i], m._sq_first[i]
+    trim_start, trim_end = m.style.trim_line_start, m.style.trim_line_end
+    lblank_i = atoms[i].lblank
     for j in range(i + 1, n + 1):
-        nat, tight = m.widths(i, j)
+        nat = w[j] - w_i
+        nat += lead_i
+        if trim_start:
+            nat -= lblank_i
+        if trim_end:
+            nat -= atoms[j - 1].rblank
+        shrink = shr[j] - shr_i - slack_i
+        if j == i + 1:
+            shrink += sq_single_i
+        else:
+            shrink += sq_first_i
+            shrink += sq_last[j - 1]
+        tight = nat - max(shrink, 0.0)
         widths[j] = (nat, tight)
         if tight > avail + atoms[j - 1].size + EPS and j > i + 1:
             break  # every longer line is wider still
