@@ -521,7 +521,7 @@ def test_validate_reports_each_file_on_its_own(tmp_path: Path) -> None:
     assert broken_lines and not any("nested" in line for line in broken_lines), proc.stderr
 
 
-# ---- nothing lost: known bugs of the composer and the renderer (reported) ---------------------
+# ---- nothing lost: a word wider than the column, a lone credit, a page without text -----------
 
 #: 135 letters (about 600 pt) in the right-hand frame: the line runs off the page.
 LONG_WORD = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 3
@@ -529,19 +529,12 @@ RIGHT = 'x="29zi" width="27zi"'
 
 
 @pytest.mark.parametrize("name, xml", [
-    pytest.param("long-word", edit('x="0zi" width="27zi"', RIGHT, edit("Hello", LONG_WORD)),
-                 marks=pytest.mark.xfail(
-        strict=True, reason="composer: a word wider than the measure is set on one overfull "
-                            "line running off the page; not reported (Line.overfull is unused)")),
+    pytest.param("long-word", edit('x="0zi" width="27zi"', RIGHT, edit("Hello", LONG_WORD))),
     pytest.param("credit-without-caption", issue_xml(
         ARTICLE + '<figure id="f1" x="30zi" width="20zi" y="0line" height="20line">'
-                  "<credit>新华社记者摄</credit></figure>"), marks=pytest.mark.xfail(
-        strict=True, reason="composer: PageComposer.figure sets the credit only as the "
-                            "caption's tail, so a credit without a caption is dropped")),
+                  "<credit>新华社记者摄</credit></figure>")),
     pytest.param("page-without-text", issue_xml(
-        '<figure id="f1" x="0zi" width="20zi" y="0line" height="20line"/>', ARTICLE),
-        marks=pytest.mark.xfail(strict=True, reason="pdf.py: render_pdf takes its initial font "
-                                "from the first page's first text line: IndexError, exit 1")),
+        '<figure id="f1" x="0zi" width="20zi" y="0line" height="20line"/>', ARTICLE)),
 ])
 def test_nothing_is_lost(name: str, xml: str, tmp_path: Path) -> None:
     """Valid input builds with every character in the PDF, or fails with a clear error."""

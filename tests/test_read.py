@@ -38,14 +38,6 @@ SEED = next(
 )
 N = {"n": NS}
 
-# Known reader bugs (reported; the reader is not ours to edit).  Remove a mark once fixed.
-DUPLICATE_STYLE = (
-    "reader bug: two <style name=\"body\"> are accepted; the first declaration is silently ignored"
-)
-COLUMN_OF_FIRST_TAG = (
-    "reader bug: SourceFile.pos gives the column of the first tag of the same name on the "
-    "line, not of the offending element (the second <line> of a headline)"
-)
 
 
 # ---- building broken variants of the sample ------------------------------------------------
@@ -189,8 +181,7 @@ VARIANTS = [
                                      'name="kicker" basedOn="kicker"'),
             "based on itself", col_marker="<style"),
     Variant("duplicate-style-name", insert_after('<style name="box"', '    <style name="body" role="hei"/>'),
-            "duplicate style", col_marker="<style",
-            xfail_position=DUPLICATE_STYLE, xfail_rejected=DUPLICATE_STYLE),
+            "duplicate style", col_marker="<style"),
     Variant("unknown-geometry", replace("<page ", 'geometry="broadsheet"', 'geometry="tabloid"'),
             "geometry='tabloid'", col_marker="<page"),
     # ---- geometry
@@ -228,11 +219,11 @@ VARIANTS = [
             col_marker="<p>"),
     Variant("line-separator", replace(A1_P1, "李朝锋", "李朝锋\u2028"), "U+2028", col_marker="<p>"),
     Variant("paragraph-separator-in-headline", replace("<line>第141次会议召开", "第141次", "第141\u2029次"),
-            "U+2029", col_marker="<line>第141", xfail_position=COLUMN_OF_FIRST_TAG),
+            "U+2029", col_marker="<line>第141"),
     Variant("empty-paragraph", insert_after(A1_P1, "      <p>  </p>"), "empty <p>", col_marker="<p>"),
     Variant("empty-headline-line", replace("<line>第141次会议召开", "<line>第141次会议召开</line>",
                                            "<line> </line>"),
-            "empty headline <line>", col_marker="<line> </line>", xfail_position=COLUMN_OF_FIRST_TAG),
+            "empty headline <line>", col_marker="<line> </line>"),
     # ---- images
     Variant("image-outside-the-folder",
             with_files(_outside_image, replace(PHOTO2, PHOTO2, PHOTO2 + ' src="../outside.png"')),
@@ -424,8 +415,6 @@ def test_known_metadata_is_read(tmp_path: Path) -> None:
         "许昌日报", "2021-05-20", None, None)
 
 
-@pytest.mark.xfail(reason="reader bug: lengths in <styles> (leading=\"1line\") resolve against the "
-                   "default 9pt/11.25pt grid, because build.py reads the styles before the geometry")
 def test_style_lengths_follow_the_geometry(tmp_path: Path) -> None:
     def edit(lines: list[str], folder: Path) -> tuple[list[str], int]:
         lines, _ = replace("<grid ", 'linePitch="11.25pt"', 'linePitch="12pt"')(lines, folder)

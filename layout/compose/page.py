@@ -169,6 +169,12 @@ class PageComposer:
         block = TextBlock(f.id, "furniture", f.rect, tuple(lines), inverse=f.inverse)
         return Group(f.id, "furniture", f.text, f.rect, (block,))
 
+    def overlong(self, pos):
+        def report(words: list[str]) -> None:
+            listed = "、".join(repr(w) for w in words[:3])
+            warn(pos, f"{listed} wider than the measure: broken between letters")
+        return report
+
     # ---- head groups -----------------------------------------------------------
     def head(self, head: HeadGroup, rect: Rect, geo: Geometry, owner: str) -> tuple[list[TextBlock], float]:
         """Set the head group across ``rect``; return its blocks and the whole body lines it takes."""
@@ -229,7 +235,8 @@ class PageComposer:
                 tail = runs_of(tail_par)
             lines = compose_paragraph(
                 runs_of(par), comp, self.fonts, measures, indent=par.style.indent,
-                align=par.style.align, tail=tail, tail_position=tail_position)
+                align=par.style.align, tail=tail, tail_position=tail_position,
+                on_overlong=self.overlong(par.pos))
             for k, line in enumerate(lines):
                 placed.append((line, offsets[min(k, len(offsets) - 1)]))
         if uniform and columns:
@@ -318,13 +325,14 @@ class PageComposer:
     def figure(self, f: Figure, geo: Geometry) -> Group:
         blocks = []
         picture = f.rect
-        if f.caption:
-            cap = f.caption
+        cap = f.caption or f.credit  # a credit alone is set where the caption would be
+        if cap:
             width = min(cap.measure or f.rect.width, f.rect.width)
-            tail = runs_of(f.credit) if f.credit else ()
+            tail = runs_of(f.credit) if f.caption and f.credit else ()
             lines = compose_paragraph(
                 runs_of(cap), STYLES[cap.style.composition], self.fonts, [width],
-                indent=cap.style.indent, align=cap.style.align, tail=tail, tail_position="run-in")
+                indent=cap.style.indent, align=cap.style.align, tail=tail, tail_position="run-in",
+                on_overlong=self.overlong(cap.pos))
             leading = max(cap.style.leading, cap.style.size * 1.2)
             height = leading * len(lines)
             area = f.caption_rect or Rect(f.rect.x + (f.rect.width - width) / 2,

@@ -6,12 +6,12 @@ orphan rule (no last line of a single character, clreq §5).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from layout.compose.justify import place_line
 from layout.compose.linebreak import LineMeasurer, Span, break_lines, is_full, last_break_inside
 from layout.compose.lines import Line
-from layout.compose.prepare import FontSource, TextRun, prepare
+from layout.compose.prepare import FontSource, TextRun, prepare, split_overlong
 from layout.compose.style import CompositionStyle
 
 #: the least space (em) between the last words of a paragraph and a tag on the same line
@@ -28,14 +28,19 @@ def compose_paragraph(
     align: str = "justify",
     tail: Sequence[TextRun] = (),
     tail_position: str | None = None,
+    on_overlong: Callable[[list[str]], None] | None = None,
 ) -> list[Line]:
     """Lines of one paragraph.  ``measures[k]`` is line k's width in pt (the last repeats);
     ``indent`` is the first-line indent in em (the style's when None); ``tail`` a closing
     tag set flush right at the paragraph's end, placed by ``tail_position`` (the style's
-    ``tag_position`` when None)."""
+    ``tag_position`` when None).  Words wider than the measure are broken between letters
+    and reported to ``on_overlong``."""
     atoms = prepare(runs, style, fonts)
     if not atoms:
         return []
+    broken = split_overlong(atoms, min(measures), fonts)
+    if broken and on_overlong is not None:
+        on_overlong(broken)
     em = atoms[0].size
     first_indent = (style.indent if indent is None else indent) * em
     m = LineMeasurer(atoms, style)

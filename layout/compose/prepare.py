@@ -219,3 +219,34 @@ def _join(prev: Atom, atom: Atom, style: CompositionStyle, typed_space: bool) ->
     atom.breakable = may_break(prev.cls, atom.cls, style.prohibition)
     if prev.cls is Cls.WESTERN and atom.cls is Cls.WESTERN and not typed_space:
         atom.breakable = False  # 5G, 360°: one western unit unless a space parts them
+
+
+def split_overlong(atoms: list[Atom], limit: float, fonts: FontSource) -> list[str]:
+    """Break, in place, every western unit wider than ``limit`` pt between its letters.
+
+    No rule says what to do with a word longer than the column; clreq's grid setting
+    force-breaks it at the line end.  That keeps every character on the page and inside
+    the measure, where an overflowing line would run into the next column.  Returns the
+    words broken, for a warning.
+    """
+    broken = []
+    k = 0
+    while k < len(atoms):
+        a = atoms[k]
+        if a.cls is not Cls.WESTERN or a.width <= limit + 1e-6 or len(a.text) < 2:
+            k += 1
+            continue
+        role, weight, hw = a.face[0], a.face[1], bool(a.face[2]) if len(a.face) > 2 else False
+        pieces = []
+        for n, ch in enumerate(a.text):
+            face = fonts.resolve(role, weight, ch, hw)
+            piece = Atom(ch, Cls.WESTERN, face.key, a.size, face.advance(ch) * a.size, 0.0, 0.0,
+                         0.0, 0.0, 0.0, False, True, False)
+            if n == 0:  # the first letter keeps the word's glue and break permission
+                piece.glue, piece.glue_min = a.glue, a.glue_min
+                piece.stretch_glue, piece.breakable, piece.space = a.stretch_glue, a.breakable, a.space
+            pieces.append(piece)
+        atoms[k:k + 1] = pieces
+        broken.append(a.text)
+        k += len(pieces)
+    return broken

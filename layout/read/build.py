@@ -187,13 +187,15 @@ class Builder:
     def build(self) -> Issue:
         root = self.root
         meta = self.meta(root.find(q("meta")))
-        base = TextStyle()
-        styles_el = root.find(q("styles"))
-        if styles_el is not None:
-            self.read_styles(styles_el, base)
         for g in root.iterfind(q("geometry")):
             self.register_id(g)
             self.geometries[g.get("id")] = self.geometry(g)
+        # lengths in <styles> (leading="1line") are in the units of the issue's first geometry
+        self.geo = next(iter(self.geometries.values()), None)
+        base = TextStyle(size=self.geo.body_size, leading=self.geo.line_pitch) if self.geo else TextStyle()
+        styles_el = root.find(q("styles"))
+        if styles_el is not None:
+            self.read_styles(styles_el, base)
         pages = tuple(self.page(p, n) for n, p in enumerate(root.iterfind(q("page")), 1))
         issue = Issue(
             id=root.get("id"), meta=meta, pages=pages, source=self.src.path,

@@ -21,6 +21,8 @@ class OutputError(LayoutError):
 def atomic_write(path: Path, data: bytes) -> Path:
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"cannot write to {folder}: it is a file, not a folder", SourcePos(str(path)))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)

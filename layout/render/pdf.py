@@ -161,6 +161,10 @@ class FontRegistry:
             self.faces[key] = face
         return self.names[key]
 
+    def any_name(self) -> str:
+        """Some embedded face, for a page that sets no text at all."""
+        return self.name(self.fonts.face("song", "regular").key)
+
     def advance(self, key: Hashable, text: str, size: float) -> float:
         k = (key, text, size)
         width = self._advances.get(k)
@@ -314,7 +318,8 @@ class PageDrawer:
             image = ImageReader(fig.src)
             iw, ih = image.getSize()
         except Exception as exc:
-            raise ResourceError(f"cannot read image {fig.src}: {exc}", SourcePos(fig.src)) from None
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise ResourceError(f"cannot read image {fig.src}: {reason}", SourcePos(fig.src)) from None
         scale = (max if fig.fit == "cover" else min)(r.width / iw, r.height / ih)
         w, h = iw * scale, ih * scale
         x, y = r.x + (r.width - w) / 2, r.y + (r.height - h) / 2
@@ -425,7 +430,10 @@ def render_pdf(issue: Issue, layout: IssueLayout, fonts, options: PdfOptions = P
     first = layout.pages[0]
     offset = PROOF_MARGIN + BLEED if options.proof else 0.0
     size = (first.width + 2 * offset, first.height + 2 * offset)
-    initial = registry.name(first.groups[0].blocks[0].lines[0].line.glyphs[0].face)
+    # the canvas's initial font must be one we embed (never an unembedded Helvetica)
+    glyph = next((g for p in layout.pages for grp in p.groups for b in grp.blocks
+                  for pl in b.lines for g in pl.line.glyphs), None)
+    initial = registry.name(glyph.face) if glyph else registry.any_name()
     c = Canvas(buf, pagesize=size, invariant=1, pageCompression=1, initialFontName=initial,
                lang=issue.meta.language)
     c.setTitle(issue.meta.display_title)
