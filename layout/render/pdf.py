@@ -52,7 +52,7 @@ class PdfOptions:
 
 
 #: bump when the memo's layout changes (the ReportLab version is part of the file name too)
-TTF_MEMO_VERSION = 1
+TTF_MEMO_VERSION = 2  # 2: glyphToChar rebuilt on demand
 
 
 def _memo_path(path: Path) -> Path:
@@ -106,13 +106,22 @@ def _to_state(font: TTFont) -> dict | None:
             out["weak"].append(k)
         else:
             out["font"][k] = v
-    for k, v in vars(font.face).items():
+    face = font.face
+    for k, v in vars(face).items():
         if k in ("_ttf_data", "_pdfScale"):
             continue
         if type(v) is TTFNameBytes:
             out["names"][k] = v.ustr
         else:
             out["face"][k] = v
+    g2c = vars(face).get("glyphToChar")
+    c2g = vars(face).get("charToGlyph")
+    if type(g2c) is dict and type(c2g) is dict:
+        for skip in (None, 0xA0, 0x20):  # extractInfo adds U+00A0 or U+0020 after the cmap
+            if _glyph_to_char(c2g, skip) == g2c:
+                del out["face"]["glyphToChar"]
+                out["g2c_skip"] = skip
+                break
     try:
         marshal.dumps(out)
     except ValueError:  # a newer ReportLab with objects of its own: do not memoise
@@ -120,8 +129,43 @@ def _to_state(font: TTFont) -> dict | None:
     return out
 
 
+def _glyph_to_char(char_to_glyph: dict[int, int], skip: int | None) -> dict[int, list[int]]:
+    """``glyphToChar`` as TTFontFile.extractInfo builds it: for each glyph, its code points in
+    cmap order (``skip``: the one code point it maps after reading the cmap)."""
+    out: dict[int, list[int]] = {}
+    for char, glyph in char_to_glyph.items():
+        if char != skip:
+            out.setdefault(glyph, []).append(char)
+    return out
+
+
+class _MemoFace(TTFontFace):
+    """A TTFontFace rebuilt from a memo whose ``glyphToChar`` was left out.
+
+    ReportLab uses ``glyphToChar`` only while it parses a font, so it is rebuilt from
+    ``charToGlyph`` on first access (equal to the parsed one: checked when the memo was
+    written) instead of being unmarshalled: ~7800 lists less to create per face, and to
+    scan at every garbage collection until the process ends.
+    """
+
+    @property
+    def glyphToChar(self) -> dict[int, list[int]]:
+        d = self.__dict__
+        if "_glyphToChar" not in d:
+            d["_glyphToChar"] = _glyph_to_char(self.charToGlyph, d["_g2c_skip"])
+        return d["_glyphToChar"]
+
+    @glyphToChar.setter
+    def glyphToChar(self, value: dict[int, list[int]]) -> None:
+        self.__dict__["_glyphToChar"] = value
+
+
 def _from_state(state: dict, path: Path) -> TTFont:
-    face = TTFontFace.__new__(TTFontFace)
+    if "g2c_skip" in state:
+        face = _MemoFace.__new__(_MemoFace)
+        face.__dict__["_g2c_skip"] = state["g2c_skip"]
+    else:
+        face = TTFontFace.__new__(TTFontFace)
     vars(face).update(state["face"])
     for k, ustr in state["names"].items():
         setattr(face, k, TTFNameBytes(ustr.encode("utf8")))
