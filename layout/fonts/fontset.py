@@ -129,7 +129,9 @@ class FontSet:
         ~4 ms a face and are the same build after build, so they are kept beside the source
         facts with the two repertoires they were computed for (compared exactly: ~0.3 ms).
         """
-        path = self.cache_dir / f"src-{sha[:20]}-{index}-r1.marshal"
+        # one file per repertoire (the PDF and the EPUB of an issue use different ones); the
+        # hash of a frozenset of ints is the same in every process, and is checked below
+        path = self.cache_dir / f"src-{sha[:20]}-{index}-r{hash(self.repertoire) & 0xFFFFFFFF:08x}.marshal"
         base = base_repertoire()
         try:
             memo = marshal.loads(path.read_bytes())
