@@ -8,6 +8,7 @@ as ranges, so a repertoire hashes to a short, stable key.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from collections.abc import Iterable
 from functools import cache
@@ -30,22 +31,28 @@ EXTRA_RANGES: tuple[tuple[int, int], ...] = (
 EXTRA_CHARS = "\u2014\u00b7\u2026\u2018\u2019\u201c\u201d"
 
 
+def _skip_cell(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return "\uffff", exc.start + 2 - (exc.start % 2)
+
+
+_CELL_ERRORS = "layout-gb2312-cell"
+codecs.register_error(_CELL_ERRORS, _skip_cell)
+
+
 @cache
 def gb2312() -> frozenset[int]:
     """Every character of GB2312 (rows 1-9 symbols and rows 16-87 hanzi)."""
-    cps: set[int] = set()
-    for hi in range(0xA1, 0xF8):
-        try:  # a whole row at once: every byte here is a lead or trail byte, so pairs align
-            cps.update(map(ord, bytes(b for lo in range(0xA1, 0xFF) for b in (hi, lo)).decode("gb2312")))
-            continue
-        except UnicodeDecodeError:
-            pass  # a row with unassigned cells: one cell at a time
-        for lo in range(0xA1, 0xFF):
-            try:
-                cps.add(ord(bytes((hi, lo)).decode("gb2312")))
-            except UnicodeDecodeError:
-                continue
-    return frozenset(cps)
+    # Every cell at once: all bytes here are >= 0xA1, i.e. lead or trail bytes, so cells stay
+    # aligned; an unassigned cell becomes U+FFFF (never a GB2312 character) and decoding goes
+    # on at the next cell, whatever span the codec reports.
+    rows, cols = range(0xA1, 0xF8), bytes(range(0xA1, 0xFF))
+    cells = bytearray(2 * len(rows) * len(cols))
+    cells[0::2] = bytes(hi for hi in rows for _ in cols)
+    cells[1::2] = cols * len(rows)
+    text = bytes(cells).decode("gb2312", errors=_CELL_ERRORS)
+    return frozenset(map(ord, text)) - {0xFFFF}
 
 
 @cache
@@ -62,6 +69,8 @@ def codepoints(chars: Iterable[str] | Iterable[int] | str | None) -> frozenset[i
     """Normalise characters or code points to a set of ints."""
     if not chars:
         return frozenset()
+    if isinstance(chars, str):  # a page of text: each distinct character once
+        return frozenset(map(ord, set(chars)))
     return frozenset(c if isinstance(c, int) else ord(c) for c in chars)
 
 
