@@ -169,6 +169,7 @@ def build_issue(job: Job, tmp: Path) -> dict:
     """PDF/A, EPUB, ALTO and METS of one issue into ``tmp``; return its manifest row."""
     from layout.pipeline import build
     from layout.render.alto import write_alto_pages
+    from layout.render.epub import write_epub
     from layout.render.mets import write_mets
     from layout.render.pdf import PdfOptions, write_pdf
     from layout.render.pdfa import make_pdfa
@@ -177,7 +178,7 @@ def build_issue(job: Job, tmp: Path) -> dict:
     issue, layout = built.issue, built.layout
     pdf = write_pdf(issue, layout, built.fonts, tmp / f"{job.stem}.pdf", PdfOptions(pdfa=True))
     pdfa = make_pdfa(pdf, issue)
-    epub = write_epub_if_available(issue, tmp / f"{job.stem}.epub")
+    epub = write_epub(issue, tmp / f"{job.stem}.epub", font_set=built.fonts)
     pages = write_alto_pages(issue, layout, tmp / "alto")
     write_mets(issue, layout, pages, tmp / f"{job.stem}.mets.xml", pdf=pdf, epub=epub)
     row: dict = {
@@ -188,20 +189,10 @@ def build_issue(job: Job, tmp: Path) -> dict:
         "pages": len(layout.pages),
         "articles": len(issue.articles),
         "pdfa": {"flavour": pdfa.flavour, "verdict": pdfa.verdict},
-        "epub": "written" if epub else "not available (layout.render.epub missing)",
     }
     if job.original:
         row["compare"] = compare_row(layout, job.original)
     return row
-
-
-def write_epub_if_available(issue, out: Path) -> Path | None:
-    """The EPUB writer is a separate module; an archive without it still has PDF/A + ALTO."""
-    try:
-        from layout.render.epub import write_epub
-    except ImportError:
-        return None
-    return Path(write_epub(issue, out))
 
 
 def compare_row(layout, original: str) -> dict:
@@ -370,7 +361,7 @@ def progress(i: int, n: int, stem: str, text: str) -> None:
 
 def describe(row: dict, seconds: float) -> str:
     parts = [f"built {row['pages']} page(s), PDF/A-{row['pdfa']['flavour']} {row['pdfa']['verdict']}",
-             "EPUB" if row["epub"] == "written" else "no EPUB", "ALTO", "METS"]
+             "EPUB", "ALTO", "METS"]
     if "compare" in row:
         c = row["compare"]
         parts.append(f"compare {c['matched']}/{c['total']}")
