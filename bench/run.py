@@ -39,6 +39,8 @@ BUILD = ROOT / "build"
 BENCH = BUILD / "bench"
 ISSUE24 = BENCH / "issue-24.xml"
 PY = sys.executable
+#: environment of every measured process (main() sets it; None: inherit ours)
+ENV: dict | None = None
 
 #: targets of issue 9 (seconds, MB)
 TARGETS = {
@@ -134,13 +136,14 @@ def run_rusage(argv: list[str], env: dict | None = None) -> dict:
     """Like run_proc, with the child's own peak RSS (``os.wait4``)."""
     with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
         t0 = time.perf_counter()
-        p = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=so, stderr=se)
+        p = subprocess.Popen(argv, cwd=ROOT, env=ENV if env is None else env, stdout=so, stderr=se)
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)
         so.seek(0)
         se.seek(0)
         res = {"wall": wall, "rc": p.returncode, "maxrss_mb": ru.ru_maxrss / 1024,
+               "cpu": ru.ru_utime + ru.ru_stime, "load": os.getloadavg()[0],
                "stdout": so.read().decode(), "stderr": se.read().decode()}
     if res["rc"] != 0:
         raise SystemExit(f"failed ({res['rc']}): {' '.join(argv)}\n{res['stderr']}")
@@ -155,7 +158,8 @@ def run_parallel(argvs: list[list[str]], env: dict | None = None) -> dict:
     for argv in argvs:
         so, se = tempfile.TemporaryFile(), tempfile.TemporaryFile()
         files += [so, se]
-        procs.append((subprocess.Popen(argv, cwd=ROOT, env=env, stdout=so, stderr=se), se))
+        procs.append((subprocess.Popen(argv, cwd=ROOT, env=ENV if env is None else env,
+                                       stdout=so, stderr=se), se))
     rss = []
     for p, se in procs:
         _, status, ru = os.wait4(p.pid, 0)
@@ -195,6 +199,9 @@ def stage_series(source: Path, n: int, stages: set[str]) -> dict:
         vals = [r["times"][name] for r in runs if name in r["times"]]
         if vals:
             out["stages"][name] = stats(vals)
+    both = [r["times"]["total"] + r["times"]["epub"] for r in runs if "epub" in r["times"]]
+    if both:
+        out["pdf_epub"] = stats(both)
     out["stages"]["process"] = stats([r["wall"] for r in runs])
     out["maxrss_mb"] = max(r["maxrss_mb"] for r in runs)
     return out
@@ -203,20 +210,28 @@ def stage_series(source: Path, n: int, stages: set[str]) -> dict:
 def cli_series(source: Path, n: int, tmp: Path, epub: bool = True) -> dict:
     """``python -m layout pdf`` (and ``epub``) as subprocesses, fonts cached."""
     pdf_t, both_t, epub_t, rss = [], [], [], []
+    pdf_c, both_c, epub_c, load = [], [], [], []
     pdf_out, epub_out = tmp / (source.stem + ".pdf"), tmp / (source.stem + ".epub")
     for _ in range(n):
         a = run_rusage([PY, "-m", "layout", "pdf", str(source), "-o", str(pdf_out)])
         pdf_t.append(a["wall"])
+        pdf_c.append(a["cpu"])
         rss.append(a["maxrss_mb"])
+        load.append(a["load"])
         if epub:
             b = run_rusage([PY, "-m", "layout", "epub", str(source), "-o", str(epub_out)])
             epub_t.append(b["wall"])
+            epub_c.append(b["cpu"])
             both_t.append(a["wall"] + b["wall"])
+            both_c.append(a["cpu"] + b["cpu"])
             rss.append(b["maxrss_mb"])
-    out = {"pdf": stats(pdf_t), "maxrss_mb": max(rss), "pdf_bytes": pdf_out.stat().st_size}
+    out = {"pdf": stats(pdf_t), "pdf_cpu": stats(pdf_c), "maxrss_mb": max(rss),
+           "pdf_bytes": pdf_out.stat().st_size, "load_1min": load}
     if epub:
         out["epub"] = stats(epub_t)
+        out["epub_cpu"] = stats(epub_c)
         out["pdf_epub"] = stats(both_t)
+        out["pdf_epub_cpu"] = stats(both_c)
         out["epub_bytes"] = epub_out.stat().st_size
     return out
 
@@ -247,7 +262,8 @@ def table(res: dict) -> str:
     n = res["n"]
     add(f"machine: {res['machine']['cpus']} CPUs, load {res['machine']['load_before']} before, "
         f"{res['machine']['load_after']} after; Python {res['machine']['python']}")
-    add(f"times: median of N runs (min–max), each in a fresh process; N={n}")
+    add(f"times: median of N runs (min–max), each in a fresh process; N={n}; bytecode cache: "
+        + ("build/pycache" if res["machine"].get("bytecode_cache") else "as the environment says"))
     add("")
     add(f"{'':34}{'sample page':>30}{'24-page issue':>30}")
 
@@ -262,6 +278,8 @@ def table(res: dict) -> str:
               "epub": "EPUB", "alto": "ALTO", "total": "in-process build → PDF"}
     for k in STAGES:
         row(labels[k], s.get(k), i.get(k))
+    row("in-process build → PDF + EPUB", res["sample"]["stages"].get("pdf_epub"),
+        res.get("issue24", {}).get("stages", {}).get("pdf_epub"))
     cold = res.get("cold")
     if cold:
         add(f"{'font set-up, cold (1 run)':34}{cold['times']['fonts']:27.2f} s")
@@ -270,8 +288,12 @@ def table(res: dict) -> str:
     c = res["sample"]["cli"]
     ci = res.get("issue24", {}).get("cli", {})
     row("`python -m layout pdf` process", c["pdf"], ci.get("pdf"))
+    row("  … its CPU time (user + sys)", c.get("pdf_cpu"), ci.get("pdf_cpu"))
     row("`… epub` process", c.get("epub"), ci.get("epub"))
     row("`pdf` + `epub` processes", c.get("pdf_epub"), ci.get("pdf_epub"))
+    row("  … their CPU time", c.get("pdf_epub_cpu"), ci.get("pdf_epub_cpu"))
+    add(f"{'  (1-min load during the runs)':34}"
+        f"{' '.join(f'{x:.1f}' for x in c.get('load_1min', [])):>30}")
     par = res.get("issue24", {}).get("parallel")
     if par:
         add(f"{'24 pages, 2 × 12 in 2 processes':34}{'':30}{fmt_s(par['pdf']):>30}")
@@ -282,9 +304,19 @@ def table(res: dict) -> str:
         add(f"{'python -c pass':34}{fmt_s(imp['python']):>30}")
         add(f"{'python -c import (PDF path)':34}{fmt_s(imp['pdf_imports']):>30}")
     add("")
-    rss_i = res.get("issue24", {}).get("maxrss_mb")
-    add(f"{'peak RSS (max over processes)':34}{res['sample']['maxrss_mb']:27.0f} MB"
-        + (f"{rss_i:27.0f} MB" if rss_i else ""))
+
+    def mb(v):
+        return f"{v:27.0f} MB" if v else f"{'—':>30}"
+
+    i24 = res.get("issue24", {})
+    add(f"{'peak RSS, `pdf`/`epub` processes':34}{mb(res['sample']['cli']['maxrss_mb'])}"
+        f"{mb(i24.get('cli', {}).get('maxrss_mb'))}")
+    if i24.get("parallel"):
+        add(f"{'peak RSS, one of 2 × 12 pages':34}{'':30}{mb(i24['parallel']['maxrss_mb'])}")
+    add(f"{'peak RSS, stage worker (all out)':34}{mb(res['sample']['stages']['maxrss_mb'])}"
+        f"{mb(i24.get('stages', {}).get('maxrss_mb'))}")
+    if cold:
+        add(f"{'peak RSS, first build (converting)':34}{mb(cold['maxrss_mb'])}")
     sz = res["sample"]["stages"]["sizes"]
     szi = res.get("issue24", {}).get("stages", {}).get("sizes", {})
 
@@ -309,9 +341,13 @@ def check_targets(res: dict) -> list:
     if "pdf_epub" in s["cli"]:
         out.append(("sample.cli_pdf_epub [s]", s["cli"]["pdf_epub"]["median"]))
     out.append(("sample.compose [s]", s["stages"]["stages"]["compose"]["median"]))
-    rss = max([s["maxrss_mb"], s["cli"]["maxrss_mb"]]
-              + ([res["issue24"]["maxrss_mb"]] if "issue24" in res else []))
-    out.append(("peak_rss_mb", rss))
+    # the processes a user runs: the CLI commands, the two halves, the first build
+    rss = [s["cli"]["maxrss_mb"]]
+    if "issue24" in res:
+        rss += [res["issue24"]["cli"]["maxrss_mb"], res["issue24"]["parallel"]["maxrss_mb"]]
+    if res.get("cold"):
+        rss.append(res["cold"]["maxrss_mb"])
+    out.append(("peak_rss_mb", max(rss)))
     if res.get("cold"):
         out.append(("first_build [s]", res["cold"]["wall_to_pdf"]))
     if res.get("issue24", {}).get("parallel"):
@@ -330,13 +366,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cold", dest="cold", action="store_false", help="skip the font conversion")
     ap.add_argument("--no-issue", dest="issue", action="store_false", help="skip the 24-page issue")
     ap.add_argument("--json", type=Path, default=BUILD / "bench.json")
+    ap.add_argument("--no-bytecode-cache", dest="bytecode", action="store_false",
+                    help="run the processes as this environment says (PYTHONDONTWRITEBYTECODE "
+                         "recompiles every module in every process) instead of with a bytecode "
+                         "cache in build/pycache, as an installed package has")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     ap.add_argument("--stages", default="pdf,epub,alto,compose_warm", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.worker:  # one timed build, in this process; JSON on stdout
-        sys.path.insert(0, str(ROOT))
+        import importlib.util
+
+        if importlib.util.find_spec("layout") is None:  # not installed: this checkout's
+            sys.path.insert(0, str(ROOT))
         t0 = time.perf_counter()
         res = worker(args.worker, args.out, set(args.stages.split(",")))
         res["in_process"] = time.perf_counter() - t0
@@ -344,15 +387,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     os.chdir(ROOT)
+    global ENV
+    if args.bytecode:
+        ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        ENV["PYTHONPYCACHEPREFIX"] = str(BUILD / "pycache")
     n = args.n
     res: dict = {"n": n, "machine": {
         "cpus": os.cpu_count(), "python": platform.python_version(),
         "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "bytecode_cache": args.bytecode,
     }}
     tmp = Path(tempfile.mkdtemp(prefix="bench-cli-"))
     try:
-        # warm the font cache (converted faces, halt variants, WOFF2 subsets)
+        # warm the font cache (converted faces, halt variants, WOFF2 subsets) and the bytecode
         run_rusage([PY, str(Path(__file__).resolve()), "--worker", str(SAMPLE), "--out", str(tmp)])
+        for cmd in ("pdf", "epub"):
+            run_rusage([PY, "-m", "layout", cmd, str(SAMPLE), "-o", str(tmp / f"warm.{cmd}")])
         print(f"sample: stages × {n}", file=sys.stderr)
         res["sample"] = {"stages": stage_series(SAMPLE, n, set(STAGES))}
         print(f"sample: CLI × {n}", file=sys.stderr)
@@ -364,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cold:
             print("fonts cold: converting every face in an empty cache (1 run)", file=sys.stderr)
             with tempfile.TemporaryDirectory(prefix="bench-fonts-") as cache:
-                env = dict(os.environ, LAYOUT_FONT_CACHE=cache)
+                env = dict(ENV or os.environ, LAYOUT_FONT_CACHE=cache)
                 cold = run_worker(SAMPLE, {"pdf", "epub"}, env)
                 # first build = a process that reads, converts, composes and writes the PDF
                 cold["wall_to_pdf"] = cold["wall"] - cold["times"].get("epub", 0.0)
