@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -192,7 +193,7 @@ class Builder:
             self.geometries[g.get("id")] = self.geometry(g)
         # lengths in <styles> (leading="1line") are in the units of the issue's first geometry
         self.geo = next(iter(self.geometries.values()), None)
-        base = TextStyle(size=self.geo.body_size, leading=self.geo.line_pitch) if self.geo else TextStyle()
+        base = self.default_style()
         styles_el = root.find(q("styles"))
         if styles_el is not None:
             self.read_styles(styles_el, base)
@@ -358,7 +359,7 @@ class Builder:
         ident = self.register_id(el)
         lines = self.lines(el)
         item = Furniture(
-            id=ident, kind=el.get("kind"), lines=lines, style=self.style(el, TextStyle(indent=0)),
+            id=ident, kind=el.get("kind"), lines=lines, style=self.style(el, replace(self.default_style(), indent=0.0)),
             rect=self.rect(el), pos=self.src.pos(el), align=el.get("align") or "left",
             inverse=el.get("inverse") in ("true", "1"),
         )
@@ -462,7 +463,7 @@ class Builder:
     def page_article(self, el: etree._Element) -> Article:
         ident = self.register_id(el)
         rect = self.rect(el)
-        base = self.style(el, TextStyle())
+        base = self.style(el, self.default_style())
         head_el = el.find(q("head"))
         head = self.head(head_el, replace(base, indent=0.0)) if head_el is not None else None
         byline_el = el.find(q("byline"))
@@ -476,13 +477,7 @@ class Builder:
                 gstyle = self.style(child, base)
                 gmeasure = self.length(child, "measure", positive=True) if child.get("measure") else None
                 blocks.extend(self.paragraph(p, gstyle, measure=gmeasure) for p in child.iterfind(q("p")))
-        tag_el = el.find(q("tag"))
-        tag = self.paragraph(tag_el, replace(base, indent=0.0), "tag") if tag_el is not None else None
-        measure = self.length(el, "measure", positive=True) if el.get("measure") else None
-        columns = int(el.get("columns") or 1)
-        col_width = self.check_measure(el, rect, columns, measure)
-        flow = self.flow(el.find(q("flow")), rect)
-        self.check_indents(blocks, min([r.measure for r in flow] or [measure or col_width]))
+        tag, measure, columns, flow = self.text_area(el, rect, blocks, base)
         figures = tuple(self.page_figure(f) for f in el.iterfind(q("figure")))
         boxes = tuple(self.page_box(b) for b in el.iterfind(q("box")))
         for child in figures + boxes:
@@ -557,21 +552,32 @@ class Builder:
         )
         return self._mark_overlay(el, item)
 
-    def page_box(self, el: etree._Element) -> Box:
-        ident = self.register_id(el)
-        rect = self.rect(el)
-        base = self.style(el, TextStyle())
-        label_el = el.find(q("label"))
-        title_el = el.find(q("title"))
-        title = self.lines(title_el)
-        items = tuple(self.paragraph(i, base, "item") for i in el.iterfind(q("item")))
+    def default_style(self) -> TextStyle:
+        """Body size and line pitch of the current geometry: what unstyled text inherits."""
+        geo = self.geo
+        return TextStyle(size=geo.body_size, leading=geo.line_pitch) if geo else TextStyle()
+
+    def text_area(self, el: etree._Element, rect: Rect, paragraphs: Sequence[Paragraph],
+                  base: TextStyle) -> tuple[Paragraph | None, float | None, int, tuple[Region, ...]]:
+        """Closing tag, measure, columns and flow regions of an article or a box, checked."""
         tag_el = el.find(q("tag"))
         tag = self.paragraph(tag_el, replace(base, indent=0.0), "tag") if tag_el is not None else None
         measure = self.length(el, "measure", positive=True) if el.get("measure") else None
         columns = int(el.get("columns") or 1)
         col_width = self.check_measure(el, rect, columns, measure)
         flow = self.flow(el.find(q("flow")), rect)
-        self.check_indents(items, min([r.measure for r in flow] or [measure or col_width]))
+        self.check_indents(paragraphs, min([r.measure for r in flow] or [measure or col_width]))
+        return tag, measure, columns, flow
+
+    def page_box(self, el: etree._Element) -> Box:
+        ident = self.register_id(el)
+        rect = self.rect(el)
+        base = self.style(el, self.default_style())
+        label_el = el.find(q("label"))
+        title_el = el.find(q("title"))
+        title = self.lines(title_el)
+        items = tuple(self.paragraph(i, base, "item") for i in el.iterfind(q("item")))
+        tag, measure, columns, flow = self.text_area(el, rect, items, base)
         box = Box(
             id=ident, title=title, title_style=self.style(title_el, replace(base, indent=0.0)),
             items=items, rect=rect, pos=self.src.pos(el),
