@@ -118,3 +118,17 @@ def test_compare_reproduces_ninety_percent_of_the_seed():
     proc = run_layout("compare", str(SAMPLE), "--original", str(SEED), "-q")
     m = re.search(r"reproduced (\d+) of the original's (\d+) lines", proc.stdout)
     assert m and int(m.group(1)) / int(m.group(2)) >= 0.90, proc.stdout
+
+
+def test_fast_text_path_writes_the_same_bytes_as_reportlab(monkeypatch):
+    """The renderer writes Td/Tj itself on the ReportLab version it was checked against;
+    on any other version it uses ReportLab's text object.  Both must give the same PDF."""
+    from layout.pipeline import build
+    from layout.render import pdf as pdf_module
+
+    built = build(SAMPLE)
+    monkeypatch.setattr(pdf_module, "FAST_TEXT", True)
+    fast = pdf_module.render_pdf(built.issue, built.layout, built.fonts)
+    monkeypatch.setattr(pdf_module, "FAST_TEXT", False)
+    slow = pdf_module.render_pdf(built.issue, built.layout, built.fonts)
+    assert fast == slow
