@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from layout import __version__
+from layout.atomic import atomic_write
 from layout.errors import LayoutError
-from layout.render.atomic import atomic_write
 
 MANIFEST = "manifest.json"
 FORMAT = "layout-archive-manifest/1"

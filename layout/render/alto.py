@@ -18,6 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from layout import __version__
+from layout.atomic import atomic_write
 from layout.compose.boxes import (
     FigureBox,
     Group,
@@ -29,7 +30,6 @@ from layout.compose.boxes import (
 )
 from layout.compose.lines import Glyph
 from layout.read.model import Issue, Rect
-from layout.render.atomic import atomic_write
 
 ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"

@@ -25,11 +25,11 @@ from ebooklib import epub
 from lxml import etree
 from PIL import Image
 
+from layout.atomic import atomic_write
 from layout.errors import ResourceError
 from layout.fonts import FontSet
 from layout.read.model import Figure, Issue
 from layout.render import epub_cover, epub_style, epub_xhtml, zipfix
-from layout.render.atomic import atomic_write
 from layout.render.epub_xhtml import TocEntry
 
 #: The book's language when the source gives none: Chinese in simplified script (BCP 47).

@@ -18,10 +18,10 @@ from pathlib import Path
 from lxml import etree
 
 from layout import __version__
+from layout.atomic import atomic_write
 from layout.compose.boxes import Group, IssueLayout
 from layout.read.model import Article, Figure, Issue
 from layout.render.alto import PageRefs, iso_date, source_date
-from layout.render.atomic import atomic_write
 
 METS_NS = "http://www.loc.gov/METS/"
 MODS_NS = "http://www.loc.gov/mods/v3"

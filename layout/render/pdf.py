@@ -28,12 +28,12 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.textobject import ShapedStr
 
 from layout import __version__
+from layout.atomic import atomic_write
 from layout.compose.boxes import FigureBox, Group, IssueLayout, PageLayout, PlacedLine, TextBlock
 from layout.errors import ResourceError, SourcePos
 from layout.fonts.cache import atomic_write as cache_write
 from layout.read.model import Issue
 from layout.read.units import MM
-from layout.render.atomic import atomic_write
 
 BLEED = 3 * MM
 #: room around the bleed for crop marks and the slug line on a proof

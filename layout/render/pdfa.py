@@ -22,10 +22,10 @@ import pikepdf
 from pikepdf import Name, pdfa
 
 from layout import __version__
+from layout.atomic import atomic_write
 from layout.errors import LayoutError, SourcePos
 from layout.read.model import Issue
 from layout.render.alto import source_date
-from layout.render.atomic import atomic_write
 
 FLAVOUR = "2b"
 ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
