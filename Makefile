@@ -10,7 +10,7 @@ PDFS     := $(patsubst %,build/%.pdf,$(STEMS))
 EPUBS    := $(patsubst %,build/%.epub,$(STEMS))
 PACKAGE  := $(shell find layout -name '*.py' -o -name '*.rng') fonts/manifest.toml pyproject.toml
 DEBS     := fonts-noto-cjk fonts-lxgw-wenkai poppler-utils epubcheck default-jre-headless
-SEED     := ../shared/seed/000_024ecb8943099354.txt
+SEED     := source/000_024ecb8943099354.original.txt
 
 .PHONY: all setup debs pdf epub proof png test lint archive bench fuzz compare clean
 .DELETE_ON_ERROR:
