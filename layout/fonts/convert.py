@@ -193,15 +193,20 @@ def derive_halfwidth(base: Path, out: Path, hwid: dict[int, str], psname: str) -
         for table in font["cmap"].tables:
             if table.isUnicode():
                 table.cmap.update(hwid)
-        set_names(font, psname)
-        buf = io.BytesIO()
-        font.recalcTimestamp = False
         font.recalcBBoxes = False
-        font.save(buf, reorderTables=False)
-        font.close()
-        cache.atomic_write(out, buf.getvalue())
+        _save_derived(font, out, psname)
     STATS["halfwidth"] += 1
     return True
+
+
+def _save_derived(font: TTFont, out: Path, psname: str) -> None:
+    """A derived face under its own name, with stable bytes, written atomically."""
+    set_names(font, psname)
+    buf = io.BytesIO()
+    font.recalcTimestamp = False
+    font.save(buf, reorderTables=False)
+    font.close()
+    cache.atomic_write(out, buf.getvalue())
 
 
 def derive_halt(base: Path, out: Path, halt: dict[int, tuple[float, float]], psname: str) -> bool:
@@ -236,13 +241,8 @@ def derive_halt(base: Path, out: Path, halt: dict[int, tuple[float, float]], psn
                 glyph.recalcBounds(glyf)
             width, lsb = hmtx[name]
             hmtx[name] = (max(0, width + round(advance * upm)), lsb + shift)
-        set_names(font, psname)
         _recalc_keeping_glyph_data(font, raw, done)
-        buf = io.BytesIO()
-        font.recalcTimestamp = False
-        font.save(buf, reorderTables=False)
-        font.close()
-        cache.atomic_write(out, buf.getvalue())
+        _save_derived(font, out, psname)
     STATS["halt"] += 1
     return True
 
