@@ -38,7 +38,7 @@ CLASS_FONTS: dict[str, Font] = {
     "kicker": ("kai", "regular"),
     "subhead": ("kai", "regular"),
     "byline": ("kai", "regular"),
-    "dateline": ("hei", "regular"),
+    "dateline": ("hei", "bold"),  # as in print (layout.compose.page.DATELINE_ROLE)
     "credit": ("kai", "regular"),
     "box-label": ("hei", "bold"),
     "furniture-section": ("hei", "bold"),

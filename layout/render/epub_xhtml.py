@@ -261,7 +261,9 @@ def add_article(parent: etree._Element, art: Article, image_href: ImageHref) -> 
 
 
 def _furniture(header: etree._Element, item: Furniture) -> None:
-    el = sub(header, "p", join_lines(item.lines), class_=f"furniture-{item.kind}", id=item.id)
+    # the face the source gives the furniture (r-/w- classes override the kind's default)
+    classes = f"furniture-{item.kind} r-{item.style.role} w-{item.style.weight}"
+    el = sub(header, "p", join_lines(item.lines), class_=classes, id=item.id)
     if item.kind == "english":
         el.set("lang", "en")
         el.set(f"{{{XML_NS}}}lang", "en")
