@@ -176,7 +176,7 @@ def build_issue(job: Job, tmp: Path) -> dict:
 
     built = build(job.source)
     issue, layout = built.issue, built.layout
-    pdf = write_pdf(issue, layout, built.fonts, tmp / f"{job.stem}.pdf", PdfOptions(pdfa=True))
+    pdf = write_pdf(issue, layout, built.fonts, tmp / f"{job.stem}.pdf", PdfOptions())
     pdfa = make_pdfa(pdf, issue)
     epub = write_epub(issue, tmp / f"{job.stem}.epub", font_set=built.fonts)
     pages = write_alto_pages(issue, layout, tmp / "alto")

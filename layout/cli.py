@@ -49,7 +49,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     for source in args.sources:
         built = build(source, allow_overset=args.allow_overset)
         out = _out(args, source, ".pdf")
-        options = PdfOptions(proof=args.proof, grid=args.grid, pdfa=args.pdfa)
+        options = PdfOptions(proof=args.proof, grid=args.grid)
         write_pdf(built.issue, built.layout, built.fonts, out, options)
         if args.pdfa:
             from layout.render.pdfa import make_pdfa

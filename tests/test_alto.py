@@ -36,7 +36,7 @@ def built():
 def out(built, tmp_path_factory):
     """PDF, ALTO and METS of the sample, written once for the module."""
     folder = tmp_path_factory.mktemp("alto")
-    pdf = write_pdf(built.issue, built.layout, built.fonts, folder / "sample.pdf", PdfOptions(pdfa=True))
+    pdf = write_pdf(built.issue, built.layout, built.fonts, folder / "sample.pdf", PdfOptions())
     pages = write_alto_pages(built.issue, built.layout, folder / "alto")
     mets = write_mets(built.issue, built.layout, pages, folder / "sample.mets.xml", pdf=pdf)
     return {"folder": folder, "pdf": pdf, "pages": pages, "mets": mets}

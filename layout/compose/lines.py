@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, init=False)
@@ -46,6 +46,11 @@ class Line:
             return 0.0
         g = self.glyphs[-1]
         return g.x + g.width - self.glyphs[0].x
+
+    def moved(self, dx: float, measure: float | None = None) -> Line:
+        """The same line with every glyph ``dx`` pt further right (alignment, a flush-right tag)."""
+        glyphs = tuple(replace(g, x=g.x + dx) for g in self.glyphs)
+        return replace(self, glyphs=glyphs, measure=self.measure if measure is None else measure)
 
     @property
     def size(self) -> float:

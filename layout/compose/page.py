@@ -93,9 +93,7 @@ class PageComposer:
         free = max(0.0, width - line.natural)
         shift = {"center": free / 2, "right": free}.get(align, 0.0)
         if shift:
-            from layout.compose.paragraph import _shift
-
-            line = _shift(line, shift, width)
+            line = line.moved(shift, width)
         return line
 
     def stack(self, parts: Iterable[tuple[str, str, TextStyle, float, object]], rect: Rect,

@@ -7,6 +7,7 @@ orphan rule (no last line of a single character, clreq §5).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from layout.compose.justify import place_line
 from layout.compose.linebreak import LineMeasurer, Span, break_lines, is_full, last_break_inside
@@ -69,15 +70,13 @@ def compose_paragraph(
                 spans = pulled or spans
             else:
                 place_tail_alone = True
-        justify_all = align == "distribute"
-    else:
-        justify_all = align == "distribute"
 
     lines = []
     for k, span in enumerate(spans):
         is_last = k == len(spans) - 1
         offset = first_indent if k == 0 else 0.0
-        justify = (align in ("justify", "distribute") and not is_last) or justify_all
+        # 均排 (distribute) justifies the last line too (clreq §5, even spacing)
+        justify = align == "distribute" or (align == "justify" and not is_last)
         line = place_line(m, span, avail(k), _last_align(align, style) if is_last else align,
                           justify, offset)
         if is_last and tail_line is not None and not place_tail_alone:
@@ -85,7 +84,7 @@ def compose_paragraph(
         lines.append(_mark_last(line, is_last and (tail_line is None or not place_tail_alone)))
     if tail_line is not None and place_tail_alone:
         width = measures[min(len(spans), len(measures) - 1)]
-        lines.append(_mark_last(_shift(tail_line, width - tail_line.natural, width), True))
+        lines.append(_mark_last(tail_line.moved(width - tail_line.natural, width), True))
     return lines
 
 
@@ -122,21 +121,10 @@ def _pull_down(m: LineMeasurer, spans: list[Span], avail, extra: float = 0.0) ->
 def _with_tail(line: Line, tail: Line, measure: float) -> Line:
     """The tag shares the last line, flush right."""
     shift = measure - tail.natural
-    moved = _shift(tail, shift, measure)
+    moved = tail.moved(shift, measure)
     return Line(line.glyphs + moved.glyphs, measure, line.natural, line.text + " " + tail.text,
                 overfull=line.overfull)
 
 
-def _shift(line: Line, dx: float, measure: float) -> Line:
-    from dataclasses import replace
-
-    glyphs = tuple(replace(g, x=g.x + dx) for g in line.glyphs)
-    return Line(glyphs, measure, line.natural, line.text, overfull=line.overfull)
-
-
 def _mark_last(line: Line, last: bool) -> Line:
-    if line.last == last:
-        return line
-    from dataclasses import replace
-
-    return replace(line, last=last)
+    return line if line.last == last else replace(line, last=last)

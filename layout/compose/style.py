@@ -98,14 +98,9 @@ FEATURE = CompositionStyle(
     word_space=0.6,
 )
 
-STYLES: dict[str, CompositionStyle] = {s.name: s for s in (CLREQ, NEWS, FEATURE)}
-
-
-def get_style(name: str) -> CompositionStyle:
-    return STYLES[name]
-
 #: The 相关链接 box: push-in like the features, digits set without a gap.
 BOX = FEATURE.with_(name="box", latin_gap=0.0, latin_gap_min=0.0, tag_position="run-in")
 #: Photo captions: push-out, digits set without a gap.
 CAPTION = NEWS.with_(name="caption", latin_gap=0.0, latin_gap_min=0.0)
-STYLES.update({s.name: s for s in (BOX, CAPTION)})
+
+STYLES: dict[str, CompositionStyle] = {s.name: s for s in (CLREQ, NEWS, FEATURE, BOX, CAPTION)}

@@ -48,7 +48,6 @@ OVERSET = Color(0.85, 0.1, 0.1)
 class PdfOptions:
     proof: bool = False
     grid: bool = False
-    pdfa: bool = False  # leave the PDF ready for PDF/A conversion (no transparency)
 
 
 #: bump when the memo's layout changes (the ReportLab version is part of the file name too)
