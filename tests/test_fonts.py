@@ -16,7 +16,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from layout.errors import InputError, ResourceError
-from layout.fonts import STATS, FaceKey, FontSet, check_coverage
+from layout.fonts import CONVERTER_VERSION, STATS, FaceKey, FontSet, check_coverage
 from layout.fonts.cache import file_sha256
 from layout.fonts.manifest import default_manifest_path, load_manifest
 from layout.fonts.repertoire import gb2312
@@ -131,13 +131,57 @@ def test_prepare_converts_in_parallel(tmp_path: Path) -> None:
     assert fresh.face("hei", "regular", True).advance("0") == 0.5
 
 
+def test_harfbuzz_draws_the_outlines_fonttools_reads() -> None:
+    """The converter runs CFF charstrings with HarfBuzz (fast); fontTools' own T2
+    interpreter must give the very same TrueType contours, point for point."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    from layout.fonts.convert import MAX_ERR, _OutlineDrawer
+    from layout.fonts.manifest import FaceSpec
+
+    spec = FaceSpec("song", "regular", NOTO_SERIF, 2)
+    font = TTFont(str(NOTO_SERIF), fontNumber=2, lazy=True)
+    cmap, glyph_set = font.getBestCmap(), font.getGlyphSet()
+    draw = _OutlineDrawer(spec, font)
+    names = [cmap[ord(ch)] for ch in SMALL + "鑫龘曦、"] + [".notdef"]
+    for name in names:
+        pen = TTGlyphPen(None)
+        glyph_set[name].draw(Cu2QuPen(pen, MAX_ERR, reverse_direction=True))
+        want, got = pen.glyph(), draw(name)
+        assert want.numberOfContours == got.numberOfContours, name
+        if want.numberOfContours:
+            assert list(got.coordinates) == list(want.coordinates), name
+            assert list(got.endPtsOfContours) == list(want.endPtsOfContours), name
+            assert list(got.flags) == list(want.flags), name
+
+
+def test_truetype_subset_keeps_glyph_bytes_and_true_bounds(fs: FontSet) -> None:
+    """LXGW WenKai is subset without re-encoding its glyphs; the head bounding box and
+    hhea extents must still be what fontTools computes from the outlines."""
+    face = fs.face("kai")
+    path = face.ttf_path
+    fast = TTFont(str(path))
+    source = TTFont(str(face.spec.path), fontNumber=face.spec.index, lazy=True)
+    name = fast.getBestCmap()[ord("中")]
+    src_name = source.getBestCmap()[ord("中")]
+    assert fast["glyf"][name].compile(fast["glyf"], recalcBBoxes=False) == \
+        source["glyf"][src_name].compile(source["glyf"], recalcBBoxes=False)
+    expect = TTFont(str(path))
+    expect.save(io.BytesIO())  # recalcBBoxes=True: bounds from every outline
+    for table, attrs in (("head", "xMin yMin xMax yMax flags"),
+                         ("hhea", "advanceWidthMax minLeftSideBearing minRightSideBearing xMaxExtent")):
+        for attr in attrs.split():
+            assert getattr(fast[table], attr) == getattr(expect[table], attr), (table, attr)
+
+
 @pytest.mark.slow
 def test_default_repertoire_and_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """The real thing: GB2312 repertoire in the default cache (slow only the first time)."""
     monkeypatch.delenv("LAYOUT_FONT_CACHE")
     full = FontSet.load()
     face = full.face("song")
-    assert face.name == "NotoSerifSC-Regular-L1"
+    assert face.name == f"NotoSerifSC-Regular-L{CONVERTER_VERSION}"
     assert face.ttf_path.parent == full.cache_dir
     hanzi = [ch for ch in map(chr, gb2312()) if "\u4e00" <= ch <= "\u9fff"]
     assert len(hanzi) == 6763
