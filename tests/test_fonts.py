@@ -19,7 +19,7 @@ from layout.errors import InputError, ResourceError
 from layout.fonts import CONVERTER_VERSION, STATS, FaceKey, FontSet, check_coverage
 from layout.fonts.cache import file_sha256
 from layout.fonts.manifest import default_manifest_path, load_manifest
-from layout.fonts.repertoire import gb2312
+from layout.fonts.repertoire import CodeRanges, base_repertoire, gb2312, in_base
 
 SMALL = "中文国人报年月日，。、；：？！“”‘’（）《》—…·0123456789ABCabc "
 MANIFEST = default_manifest_path({})
@@ -129,6 +129,19 @@ def test_prepare_converts_in_parallel(tmp_path: Path) -> None:
     assert len(paths) == 2 and all(p.is_file() for p in paths)
     assert STATS["convert"] == before + 2
     assert fresh.face("hei", "regular", True).advance("0") == 0.5
+
+
+def test_base_membership_is_the_base_set() -> None:
+    """``in_base`` answers without building the GB2312 set; it must agree on every code point."""
+    assert {cp for cp in range(0x110000) if in_base(cp)} == base_repertoire()
+
+
+def test_code_ranges_hold_exactly_their_code_points() -> None:
+    cps = {0x20, 0x21, 0x22, 0x4E00, 0x4E01, 0x9FA5, 0x10FFFF}
+    r = CodeRanges.of(cps)
+    assert r.ranges == ((0x20, 0x22), (0x4E00, 0x4E01), (0x9FA5, 0x9FA5), (0x10FFFF, 0x10FFFF))
+    assert {cp for cp in range(0x110000) if cp in r} == cps and len(r) == len(cps)
+    assert -1 not in CodeRanges(()) and 0 not in CodeRanges(())
 
 
 def test_harfbuzz_draws_the_outlines_fonttools_reads() -> None:

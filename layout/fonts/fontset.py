@@ -8,10 +8,12 @@ the file itself is needed.  ``prepare`` converts several faces in parallel befor
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import marshal
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,26 +21,47 @@ from layout.errors import InputError, ResourceError, SourcePos, warn
 from layout.fonts import cache, convert, coverage, woff2
 from layout.fonts.manifest import FaceSpec, Manifest, load_manifest
 from layout.fonts.metrics import Face, FaceKey
-from layout.fonts.repertoire import base_repertoire, codepoints, digest
+from layout.fonts.repertoire import (
+    BASE_VERSION,
+    CodeRanges,
+    base_repertoire,
+    codepoints,
+    digest,
+    in_base,
+)
 from layout.fonts.source import SourceInfo, source_info
 
 _WARNED: set[tuple[str, str]] = set()
 
 
+class Coverage:
+    """The code points a converted face maps: its source cmap within the FontSet's
+    repertoire, tested one code point at a time (no set of ~8k ints built per face)."""
+
+    __slots__ = ("_cmap", "_in_repertoire")
+
+    def __init__(self, cmap: CodeRanges, in_repertoire: Callable[[int], bool]) -> None:
+        self._cmap = cmap
+        self._in_repertoire = in_repertoire
+
+    def __contains__(self, cp: object) -> bool:
+        return cp in self._cmap and self._in_repertoire(cp)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class _Base:
-    """A source face resolved for this FontSet: its hash, facts, repertoire and cache file."""
+    """A source face resolved for this FontSet: its hash, facts, coverage and cache file."""
 
     spec: FaceSpec
     sha256: str
     info: SourceInfo
-    covered: frozenset[int]
+    covered: Coverage
     name: str
-    job: convert.ConvertJob
+    out: Path  # the converted TrueType file in the cache
 
     @property
     def hw_path(self) -> Path:
-        return self.job.out.with_name(self.job.out.stem + "-hw.ttf")
+        return self.out.with_name(self.out.stem + "-hw.ttf")
 
 
 def _ps_safe(name: str) -> str:
@@ -50,12 +73,17 @@ class FontSet:
     """The faces of a manifest, converted to a repertoire: the issue's characters + GB2312."""
 
     def __init__(
-        self, manifest: Manifest, cache_dir: Path, base: frozenset[int], extra: frozenset[int]
+        self, manifest: Manifest, cache_dir: Path, base: frozenset[int] | None,
+        extra: frozenset[int],
     ) -> None:
+        """``base`` None: the default base repertoire (GB2312 and CJK punctuation)."""
         self.manifest = manifest
         self.cache_dir = cache_dir
-        self.base = base
-        self.repertoire = base | extra
+        self._custom_base = base
+        self.extra = extra
+        base_key = f"v{BASE_VERSION}" if base is None else digest(base)
+        self._repertoire_key = hashlib.sha256(f"{base_key}|{digest(extra)}".encode()).hexdigest()
+        self._jobs: dict[Path, convert.ConvertJob] = {}
         self._bases: dict[tuple[Path, int, str | None], _Base] = {}
         self._faces: dict[tuple[str, str, bool], Face] = {}
         self._resolved: dict[tuple[str, str, str, bool], Face | None] = {}
@@ -79,8 +107,20 @@ class FontSet:
         env = os.environ if environ is None else environ
         man = load_manifest(Path(manifest) if manifest else None, env)
         cdir = Path(cache_dir) if cache_dir else cache.cache_dir(env)
-        base = base_repertoire() if base_chars is None else codepoints(base_chars)
+        base = None if base_chars is None else codepoints(base_chars)
         return cls(man, cdir, base, codepoints(extra_chars))
+
+    @functools.cached_property
+    def repertoire(self) -> frozenset[int]:
+        """Every code point the converted faces cover (where the face has it); built only
+        when a face is converted or a new repertoire's cache key is computed."""
+        base = base_repertoire() if self._custom_base is None else self._custom_base
+        return base | self.extra
+
+    def _in_repertoire(self, cp: int) -> bool:
+        if cp in self.extra:
+            return True
+        return in_base(cp) if self._custom_base is None else cp in self._custom_base
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -106,50 +146,61 @@ class FontSet:
                 "the font changed, so line breaks may differ from earlier builds",
             )
         info = source_info(spec, sha, self.cache_dir)
-        covered = self.repertoire & info.cmap
         name = f"{_ps_safe(spec.psname or info.psname)}-L{convert.CONVERTER_VERSION}"
-        rep, extended = self._covered_facts(sha, spec.index, covered, info)
+        rep, extended = self._covered_facts(sha, spec.index, info)
         if extended:  # an issue's rare characters, or a test
             name += f"-X{rep[:8]}"
         out = self.cache_dir / (
             f"{_ps_safe(spec.psname or info.psname)}-{sha[:16]}-{spec.index}-{rep}"
             f"-c{convert.CONVERTER_VERSION}.ttf"
         )
-        job = convert.ConvertJob(
-            spec, info.kind, covered, tuple(sorted(info.hwid.values())), name, out
-        )
-        base = self._bases[k] = _Base(spec, sha, info, covered, name, job)
+        covered = Coverage(info.cmap, self._in_repertoire)
+        base = self._bases[k] = _Base(spec, sha, info, covered, name, out)
         return base
 
-    def _covered_facts(self, sha: str, index: int, covered: frozenset[int],
-                       info: SourceInfo) -> tuple[str, bool]:
-        """``digest(covered)`` and whether ``covered`` goes beyond the base repertoire.
+    def _job(self, base: _Base) -> convert.ConvertJob:
+        """What converting ``base`` takes: its code points are counted out only now."""
+        job = self._jobs.get(base.out)
+        if job is None:
+            info = base.info
+            covered = frozenset(cp for cp in self.repertoire if cp in info.cmap)
+            job = self._jobs[base.out] = convert.ConvertJob(
+                base.spec, info.kind, covered, tuple(sorted(info.hwid.values())), base.name,
+                base.out)
+        return job
 
-        Both follow from the repertoire, the base repertoire and the face's cmap; they cost
-        ~4 ms a face and are the same build after build, so they are kept beside the source
-        facts with the two repertoires they were computed for (compared exactly: ~0.3 ms).
+    def _covered_facts(self, sha: str, index: int, info: SourceInfo) -> tuple[str, bool]:
+        """``digest`` of the code points the face covers, and whether they go beyond the
+        base repertoire (then the face gets a name of its own).
+
+        Both follow from the repertoire and the face's cmap; they cost ~10 ms a face and
+        are the same build after build, so they are kept beside the source facts, keyed
+        by a SHA-256 of the repertoire (the PDF and the EPUB of an issue use different ones).
         """
-        # one file per repertoire (the PDF and the EPUB of an issue use different ones); the
-        # hash of a frozenset of ints is the same in every process, and is checked below
-        path = self.cache_dir / f"src-{sha[:20]}-{index}-r{hash(self.repertoire) & 0xFFFFFFFF:08x}.marshal"
-        base = base_repertoire()
+        path = self.cache_dir / f"src-{sha[:20]}-{index}-r{self._repertoire_key[:16]}.marshal"
         try:
             memo = marshal.loads(path.read_bytes())
-            if memo["repertoire"] == self.repertoire and memo["base"] == base:
+            if memo["key"] == self._repertoire_key:
                 facts = memo["digest"], memo["extended"]
                 if type(facts[0]) is str and type(facts[1]) is bool:
                     return facts
         except (OSError, EOFError, ValueError, TypeError, KeyError):
             pass  # absent, damaged, or for another repertoire
-        rep, extended = digest(covered), covered != base & info.cmap
-        memo = {"repertoire": self.repertoire, "base": base, "digest": rep, "extended": extended}
+        cmap = info.cmap
+        covered = frozenset(cp for cp in self.repertoire if cp in cmap)
+        rep = digest(covered)
+        extended = covered != frozenset(cp for cp in base_repertoire() if cp in cmap)
+        memo = {"key": self._repertoire_key, "digest": rep, "extended": extended}
         with contextlib.suppress(OSError, ValueError):
             cache.atomic_write(path, marshal.dumps(memo))
         return rep, extended
 
     def _ensure(self, base: _Base, halfwidth: bool) -> Path:
-        path, built = convert.build(base.job)
-        convert.record(base.job, built)
+        path = base.out
+        if not path.is_file():  # convert now (``prepare`` usually did, in parallel)
+            job = self._job(base)
+            path, built = convert.build(job)
+            convert.record(job, built)
         self._used[base.spec.path] = base.sha256
         if not halfwidth:
             return path
@@ -278,8 +329,8 @@ class FontSet:
         jobs: dict[Path, tuple[_Base, convert.ConvertJob]] = {}
         for f in faces:
             base = self._base(f.spec)
-            if not base.job.out.is_file():
-                jobs[base.job.out] = (base, base.job)
+            if not base.out.is_file():
+                jobs[base.out] = (base, self._job(base))
         todo = [job for _, job in sorted(jobs.values(), key=lambda bj: -len(bj[1].codepoints))]
         if workers > 1 and len(todo) > 1:
             from concurrent.futures import ProcessPoolExecutor  # ~20 ms: only when converting

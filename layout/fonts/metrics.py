@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import marshal
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -113,7 +113,7 @@ class Face:
         name: str,
         spec: FaceSpec,
         info: SourceInfo,
-        covered: frozenset[int],
+        covered: Container[int],
         ensure: Callable[[], Path],
     ) -> None:
         self.key = key
