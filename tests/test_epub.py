@@ -24,7 +24,7 @@ from layout.errors import InputError
 from layout.fonts import FontSet
 from layout.read import read_issue
 from layout.read.model import Figure, Issue
-from layout.render import zipfix
+from layout.render import epub_cover, zipfix
 from layout.render.epub import book_identifier, write_epub
 
 REPO = Path(__file__).resolve().parents[1]
@@ -250,6 +250,17 @@ def test_figure_with_an_image_gets_an_img(image_epub: Path) -> None:
     assert not doc.xpath("//x:figure[@id='photo1']/x:img", namespaces=NS)
 
 
+def test_figure_in_another_format_becomes_a_png(issue: Issue, outdir: Path) -> None:
+    bmp = outdir / "photo.bmp"
+    Image.new("RGB", (40, 30), (90, 120, 150)).save(bmp)
+    book = write_epub(_with_image(issue, "photo2", bmp), outdir / "bmp.epub", fonts=False)
+    (img,) = _page_docs(book)[0].xpath("//x:figure[@id='photo2']/x:img", namespaces=NS)
+    with _zip(book) as zf:
+        png = Image.open(io.BytesIO(zf.read(f"EPUB/{img.get('src')}")))
+        assert png.format == "PNG" and png.size == (40, 30)
+        assert png.convert("RGB").getpixel((0, 0)) == (90, 120, 150)
+
+
 def test_boxes_are_bare_asides(sample_epub: Path) -> None:
     doc = _page_docs(sample_epub)[0]
     (aside,) = doc.xpath("//x:aside[@id='box1']", namespaces=NS)
@@ -377,12 +388,31 @@ def test_cover_is_a_png_drawn_from_the_issue(sample_epub: Path) -> None:
     opf = _opf(sample_epub)
     (item,) = opf.xpath(".//opf:item[@properties='cover-image']", namespaces=NS)
     with _zip(sample_epub) as zf:
-        img = Image.open(io.BytesIO(zf.read(f"EPUB/{item.get('href')}")))
-        assert img.format == "PNG" and img.size == (900, 1200)
-        assert len(img.getcolors(1 << 16) or ()) > 10  # text was drawn, not a blank page
+        data = zf.read(f"EPUB/{item.get('href')}")
+    Image.open(io.BytesIO(data)).verify()  # chunk CRCs
+    img = Image.open(io.BytesIO(data))
+    img.load()  # the whole image data inflates
+    assert img.format == "PNG" and img.size == (900, 1200) and img.mode == "P"
+    rgb = img.convert("RGB")
+    assert rgb.getpixel((0, 0)) == epub_cover.RED and rgb.getpixel((0, 1199)) == epub_cover.PAPER
+    colours = {c for _, c in rgb.getcolors(1 << 16) or ()}
+    assert {epub_cover.WHITE, epub_cover.INK} <= colours  # the title and the headline were drawn
+    assert len(colours) > 10  # anti-aliased, not two flat colours
     cover = _xhtml(sample_epub, "cover.xhtml")
     (alt,) = cover.xpath("//x:img/@alt", namespaces=NS)
     assert "魏都区十四届区委常委会" in alt
+
+
+def test_indexed_png_round_trips_through_pillow() -> None:
+    palette = epub_cover.ramp((0, 0, 0), (255, 128, 0), 4)
+    assert palette[0] == (0, 0, 0) and palette[-1] == (255, 128, 0)
+    pixels = bytes([0, 1, 2, 3, 3, 2, 1, 0, 1, 1, 2, 2])
+    img = Image.open(io.BytesIO(epub_cover.png_indexed(4, 3, pixels, palette)))
+    assert img.format == "PNG" and img.mode == "P" and img.size == (4, 3)
+    assert img.tobytes() == pixels
+    assert img.getpalette()[:12] == [v for rgb in palette for v in rgb]
+    with pytest.raises(ValueError):
+        epub_cover.png_indexed(4, 4, pixels, palette)
 
 
 # -- reproducibility and the archive ---------------------------------------------------
@@ -412,6 +442,9 @@ def test_archive_layout(sample_epub: Path) -> None:
     for info in infos:
         assert info.date_time == (2021, 5, 20, 0, 0, 0)
         assert info.external_attr >> 16 == 0o100644
+    method = {i.filename: i.compress_type for i in infos}
+    assert method["EPUB/fonts/song-regular.woff2"] == zipfile.ZIP_STORED  # Brotli inside already
+    assert method["EPUB/p001.xhtml"] == method["EPUB/content.opf"] == zipfile.ZIP_DEFLATED
 
 
 def test_failed_write_leaves_nothing(issue: Issue, tmp_path: Path) -> None:

@@ -2,13 +2,19 @@
 
 Drawn with the book's own fonts (the fonts module's TrueType files), character by
 character along the role's fallback chain, so a character the headline face lacks is
-still drawn.  The bytes are deterministic: fixed size, Pillow's basic layout engine
-(the same with or without libraqm), no PNG time chunk, a fixed compression level.
+still drawn.  The cover has two layers, white text on the red band and ink on the paper,
+so it is drawn as two coverage masks and written as an 8-bit palette PNG (a ramp of
+``LEVELS`` shades per layer): a third of the bytes of RGB to deflate, ~3 ms instead of
+~80 ms, and half the file.  The PNG is written here (a few chunks), not by Pillow's
+encoder, whose ``save`` first imports five image plugins.  The bytes are deterministic:
+fixed size, Pillow's basic layout engine (the same with or without libraqm), no time
+chunk, fixed zlib settings.
 """
 
 from __future__ import annotations
 
-import io
+import struct
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,6 +29,15 @@ PAPER = (247, 244, 236)
 INK = (20, 20, 20)
 RED = (170, 28, 28)
 WHITE = (255, 255, 255)
+#: Shades of each layer's ramp (background to text colour): two ramps fill a 256-colour
+#: palette; 128 steps of anti-aliasing are as smooth to the eye as 256.
+LEVELS = 128
+#: zlib strategy of the image data: run-length matches only.  The cover is runs of one
+#: shade, so this deflates 1 MB in ~3 ms to ~26 kB; level 6 takes ~10 ms for 22 kB,
+#: level 9 ~55 ms for 19 kB.
+PNG_STRATEGY = zlib.Z_RLE
+
+RGB = tuple[int, int, int]
 
 #: Characters that may not start a line, and ones that may not end it (禁则, simplified).
 NO_START = set("，。、；：？！）》」』”’〉〕】…—·")
@@ -79,7 +94,7 @@ def wrap(glyphs: Sequence[Glyph], width: float) -> list[list[Glyph]]:
     return lines
 
 
-def _draw_line(draw: ImageDraw.ImageDraw, line: Sequence[Glyph], y: int, fill: tuple[int, int, int]) -> None:
+def _draw_line(draw: ImageDraw.ImageDraw, line: Sequence[Glyph], y: int, fill: int) -> None:
     x = (WIDTH - sum(g.advance for g in line)) / 2
     for g in line:
         draw.text((round(x), y), g.ch, font=g.font, fill=fill)
@@ -92,7 +107,7 @@ def _draw_block(
     texts: Sequence[str],
     y: int,
     style: tuple[str, str, int],
-    fill: tuple[int, int, int],
+    fill: int,
 ) -> int:
     """Draw each text centred (wrapped if too wide); returns the y below the block."""
     role, weight, size = style
@@ -118,20 +133,62 @@ def cover_alt(issue: Issue) -> str:
     return f"封面：{title}" + (f"；头条：{' '.join(headline)}" if headline else "")
 
 
+def ramp(bg: RGB, fg: RGB, levels: int = LEVELS) -> list[RGB]:
+    """``levels`` colours from ``bg`` to ``fg``, as Pillow blends text of each coverage.
+
+    Coverage c (0-255) is drawn in shade round(c * (levels-1) / 255): within about one
+    unit a channel of the colour Pillow gives it on an RGB image (the sample's cover: 1).
+    """
+    def shade(i: int) -> RGB:
+        b0, b1, b2 = (round(b + (f - b) * i / (levels - 1)) for b, f in zip(bg, fg, strict=True))
+        return b0, b1, b2
+
+    return [shade(i) for i in range(levels)]
+
+
+def _shades(first: int, levels: int = LEVELS) -> list[int]:
+    """Palette index per coverage 0..255, into the ramp that starts at ``first``."""
+    return [first + round(c * (levels - 1) / 255) for c in range(256)]
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _deflate(data: bytes, strategy: int = PNG_STRATEGY) -> bytes:
+    co = zlib.compressobj(9, zlib.DEFLATED, 15, 9, strategy)
+    return co.compress(data) + co.flush()
+
+
+def png_indexed(width: int, height: int, pixels: bytes, palette: Sequence[RGB]) -> bytes:
+    """An 8-bit palette PNG of ``pixels`` (one index a byte, rows top down), filter type 0."""
+    if len(pixels) != width * height or not 0 < len(palette) <= 256:
+        raise ValueError("pixels do not fill the image, or the palette has no room")
+    scanlines = b"".join(b"\0" + pixels[y * width : (y + 1) * width] for y in range(height))
+    return b"".join((
+        b"\x89PNG\r\n\x1a\n",
+        _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)),
+        _chunk(b"PLTE", bytes(v for rgb in palette for v in rgb)),
+        _chunk(b"IDAT", _deflate(scanlines)),
+        _chunk(b"IEND", b""),
+    ))
+
+
 def render_cover(issue: Issue, fs: FontSet) -> bytes:
     """PNG bytes of the cover: a red band with the title, then the first headline."""
     title, headline = cover_texts(issue)
     fonts = CoverFonts(fs)
-    img = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
-    draw = ImageDraw.Draw(img)
     band = 150 + 70 * max(0, len(wrap(fonts.glyphs(title, "hei", "bold", 52), WIDTH - 2 * MARGIN)) - 1)
-    draw.rectangle((0, 0, WIDTH, band), fill=RED)
-    _draw_block(draw, fonts, [title], 48, ("hei", "bold", 52), WHITE)
+    top = Image.new("L", (WIDTH, band + 1), 0)  # the band: coverage of the white title
+    _draw_block(ImageDraw.Draw(top), fonts, [title], 48, ("hei", "bold", 52), 255)
+    page = Image.new("L", (WIDTH, HEIGHT), 0)  # below: coverage of the ink
+    draw = ImageDraw.Draw(page)
     n = sum(len(wrap(fonts.glyphs(t, "hei", "bold", 64), WIDTH - 2 * MARGIN)) for t in headline)
     y = band + max(120, (HEIGHT - band - n * round(64 * 1.35)) // 2)  # centred below the band
-    draw.rectangle((MARGIN, y - 60, WIDTH - MARGIN, y - 56), fill=INK)
-    y = _draw_block(draw, fonts, headline, y, ("hei", "bold", 64), INK)
-    draw.rectangle((MARGIN, y + 40, WIDTH - MARGIN, y + 44), fill=INK)
-    buf = io.BytesIO()
-    img.save(buf, "PNG", optimize=False, compress_level=9)
-    return buf.getvalue()
+    draw.rectangle((MARGIN, y - 60, WIDTH - MARGIN, y - 56), fill=255)
+    y = _draw_block(draw, fonts, headline, y, ("hei", "bold", 64), 255)
+    draw.rectangle((MARGIN, y + 40, WIDTH - MARGIN, y + 44), fill=255)
+    img = page.point(_shades(LEVELS))
+    img.paste(top.point(_shades(0)), (0, 0))
+    palette = ramp(RED, WHITE) + ramp(PAPER, INK)
+    return png_indexed(WIDTH, HEIGHT, img.tobytes(), palette)
