@@ -23,7 +23,6 @@ from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
-from PIL import Image
 
 from layout.atomic import atomic_write
 from layout.errors import ResourceError
@@ -125,6 +124,8 @@ def _image_bytes(fig: Figure) -> tuple[bytes, str, str]:
     ext = path.suffix.lower()
     if ext in CORE_IMAGES:
         return data, ".jpg" if ext == ".jpeg" else ext, CORE_IMAGES[ext]
+    from PIL import Image  # only for the rare figure in another format (PIL loads its plugins)
+
     try:
         with Image.open(io.BytesIO(data)) as im:
             buf = io.BytesIO()
@@ -205,6 +206,12 @@ class Parts:
     cover: etree._Element
     toc: list[TocEntry]
     images: dict[str, Asset]
+    texts: dict[tuple[str, str], str]  # the documents' text by (role, weight): epub_style.text_by_font
+
+    @property
+    def docs(self) -> list[etree._Element]:
+        """Every XHTML tree: the pages, the nav, the cover page."""
+        return [t for _, _, t, _ in self.pages] + [self.nav, self.cover]
 
 
 def build_parts(issue: Issue) -> Parts:
@@ -221,30 +228,28 @@ def build_parts(issue: Issue) -> Parts:
     toc = epub_xhtml.toc_entries(issue)
     nav = epub_xhtml.nav_document(issue, toc)
     cover = epub_xhtml.cover_document(COVER_IMAGE, epub_cover.cover_alt(issue))
-    for tree in [*(t for _, _, t, _ in pages), nav, cover]:
+    docs = [*(t for _, _, t, _ in pages), nav, cover]
+    for tree in docs:
         epub_xhtml.set_language(tree, language(issue))
-    return Parts(pages, nav, cover, toc, images)
+    return Parts(pages, nav, cover, toc, images, epub_style.text_by_font(docs))
 
 
 def _all_chars(issue: Issue, parts: Parts) -> str:
-    docs = [t for _, _, t, _ in parts.pages] + [parts.nav, parts.cover]
-    texts = epub_style.text_by_font(docs)
-    return issue.all_text() + issue.meta.display_title + "".join(texts.values())
+    return issue.all_text() + issue.meta.display_title + "".join(parts.texts.values())
 
 
 def assemble(issue: Issue, parts: Parts, fs: FontSet, fonts: bool) -> epub.EpubBook:
     """The ebooklib book: metadata, stylesheet, fonts, images, cover, documents, spine, toc."""
     book = epub.EpubBook()
     add_metadata(book, issue)
-    docs = [t for _, _, t, _ in parts.pages] + [parts.nav, parts.cover]
-    embedded = epub_style.embed_fonts(fs, docs) if fonts else []
+    embedded = epub_style.embed_fonts(fs, parts.docs, parts.texts) if fonts else []
     css = epub_style.stylesheet(embedded, epub_style.chains_of(fs))
     book.add_item(epub.EpubItem(uid="css", file_name=epub_xhtml.CSS_HREF, media_type="text/css", content=css.encode()))
     for f in embedded:
         book.add_item(_asset(f"font-{f.key.role}-{f.key.weight}", Asset(f.href, f.data, "font/woff2")))
     for i, a in enumerate(parts.images.values(), 1):
         book.add_item(_asset(f"img-{i:03d}", a))
-    book.set_cover(COVER_IMAGE, epub_cover.render_cover(issue, fs), create_page=False)
+    set_cover(book, epub_cover.render_cover(issue, fs))
     cover = book.add_item(_doc("cover", epub_xhtml.COVER_HREF, parts.cover, "封面"))
     nav = _Nav(uid="nav", file_name=epub_xhtml.NAV_HREF, title="目录")
     nav.content = epub_xhtml.serialize(parts.nav)
@@ -256,9 +261,27 @@ def assemble(issue: Issue, parts: Parts, fs: FontSet, fonts: bool) -> epub.EpubB
     return book
 
 
+def set_cover(book: epub.EpubBook, png: bytes) -> None:
+    """``book.set_cover(COVER_IMAGE, png, create_page=False)`` with the media type given.
+
+    ebooklib guesses a missing media type with ``mimetypes``, whose first use reads the
+    system's MIME tables (~10 ms); the rest is what ``set_cover`` does.
+    """
+    item = epub.EpubCover(file_name=COVER_IMAGE)
+    item.media_type = "image/png"
+    item.content = png
+    book.add_item(item)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-img"})
+
+
 def epub_bytes(book: epub.EpubBook, epoch: int) -> bytes:
-    """ebooklib's archive, in memory (its ZIP dates are fixed afterwards by ``zipfix``)."""
+    """ebooklib's archive, in memory, deflated at level 0 (stored blocks).
+
+    ``zipfix`` compresses every entry again when it fixes the dates, so ebooklib's own
+    deflate (~10 ms at its level 6) would only be undone.
+    """
     options = {
+        "compresslevel": 0,
         "epub3_pages": False,
         "epub3_landmark": False,
         "epub2_guide": False,
