@@ -27,6 +27,7 @@ import io
 import struct
 from collections import Counter
 from dataclasses import dataclass
+from math import floor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,6 +89,87 @@ def _subset_options(hinting: bool) -> subset.Options:
     return opts
 
 
+class _QuadraticContours:
+    """A pen for HarfBuzz's draw calls that keeps each contour as ``(operator, points)``
+    with its cubic curves already made quadratic: what ``Cu2QuPen`` hands on."""
+
+    __slots__ = ("_convert", "_ops", "_pt", "contours")
+
+    def __init__(self) -> None:
+        from fontTools.cu2qu import curve_to_quadratic  # compiled (Cython) in the wheels
+
+        self._convert = curve_to_quadratic
+        self.contours: list[list[tuple[str, tuple]]] = []
+        self._ops: list[tuple[str, tuple]] = []
+        self._pt: tuple[float, float] | None = None
+
+    def moveTo(self, pt: tuple[float, float]) -> None:  # noqa: N802 - the pen protocol
+        self._ops = [("moveTo", (pt,))]
+        self.contours.append(self._ops)
+        self._pt = pt
+
+    def lineTo(self, pt: tuple[float, float]) -> None:  # noqa: N802
+        self._ops.append(("lineTo", (pt,)))
+        self._pt = pt
+
+    def curveTo(self, *pts: tuple[float, float]) -> None:  # noqa: N802
+        quad = self._convert((self._pt, *pts), MAX_ERR, True)
+        self._ops.append(("qCurveTo", tuple(quad[1:])))
+        self._pt = pts[-1]
+
+    def qCurveTo(self, *pts: tuple[float, float]) -> None:  # noqa: N802
+        self._ops.append(("qCurveTo", pts))
+        self._pt = pts[-1]
+
+    def closePath(self) -> None:  # noqa: N802
+        self._ops.append(("closePath", ()))
+        self._pt = None
+
+    def endPath(self) -> None:  # noqa: N802
+        self._ops.append(("endPath", ()))
+        self._pt = None
+
+
+def _truetype_glyph(contours: list[list[tuple[str, tuple]]]) -> Glyph:
+    """The glyph ``Cu2QuPen(TTGlyphPen, reverse_direction=True)`` would draw from the same
+    quadratic contours: each reversed by fontTools' ``reversedContour``, then the points
+    laid down as ``TTGlyphPen`` lays them (a closing point equal to the start dropped).
+    Without the chain of pens, whose calls cost ~2 s of a face's conversion."""
+    from fontTools.misc.roundTools import noRound
+    from fontTools.pens.reverseContourPen import reversedContour
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    pen = TTGlyphPen(None)
+    points, types, ends = pen.points, pen.types, pen.endPts
+    for contour in contours:
+        for op, pts in reversedContour(contour):
+            if op == "qCurveTo":
+                for pt in pts[:-1]:
+                    points.append(pt)
+                    types.append(0)
+                if pts[-1] is not None:
+                    points.append(pts[-1])
+                    types.append(1)
+            elif op in ("moveTo", "lineTo"):
+                points.append(pts[0])
+                types.append(1)
+            else:  # closePath / endPath: TTGlyphPen.closePath
+                end = len(points) - 1
+                if end == 0 or (ends and end == ends[-1] + 1):
+                    points.pop()
+                    types.pop()
+                    continue
+                start = ends[-1] + 1 if ends else 0
+                if points[start] == points[end]:
+                    points.pop()
+                    types.pop()
+                    end -= 1
+                ends.append(end)
+    # round as ``glyph()`` would (otRound), in one pass, not a function call per value
+    pen.points = [(floor(x + 0.5), floor(y + 0.5)) for x, y in points]
+    return pen.glyph(round=noRound)
+
+
 class _OutlineDrawer:
     """Draws a glyph of the source face, by name, as TrueType quadratic contours."""
 
@@ -99,12 +181,9 @@ class _OutlineDrawer:
         self._gid = font.getGlyphID
 
     def __call__(self, name: str) -> Glyph:
-        from fontTools.pens.cu2quPen import Cu2QuPen
-        from fontTools.pens.ttGlyphPen import TTGlyphPen
-
-        pen = TTGlyphPen(None)
-        self._hb.draw_glyph_with_pen(self._gid(name), Cu2QuPen(pen, MAX_ERR, reverse_direction=True))
-        return pen.glyph()
+        pen = _QuadraticContours()
+        self._hb.draw_glyph_with_pen(self._gid(name), pen)
+        return _truetype_glyph(pen.contours)
 
 
 def _cff_to_glyf(font: TTFont, keep: set[str], spec: FaceSpec) -> _OutlineDrawer:
