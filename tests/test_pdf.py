@@ -120,15 +120,70 @@ def test_compare_reproduces_ninety_percent_of_the_seed():
     assert m and int(m.group(1)) / int(m.group(2)) >= 0.90, proc.stdout
 
 
-def test_fast_text_path_writes_the_same_bytes_as_reportlab(monkeypatch):
-    """The renderer writes Td/Tj itself on the ReportLab version it was checked against;
-    on any other version it uses ReportLab's text object.  Both must give the same PDF."""
+def drawn_glyphs(path: Path) -> list[tuple[int, float, float, int]]:
+    """(page, x, y, char code) of every glyph a PDF shows, read back from its content
+    streams as a viewer places them: text matrix, ``Td``, kerning numbers of ``TJ`` and
+    the /Widths the PDF declares for each font."""
+    out = []
+    with pikepdf.open(path) as doc:
+        for number, page in enumerate(doc.pages):
+            widths = {name: (int(f.FirstChar), [float(w) for w in f.Widths])
+                      for name, f in page.Resources.Font.items()}
+            x = y = line_x = line_y = size = 0.0
+            font = None
+            for operands, op in pikepdf.parse_content_stream(page):
+                op = str(op)
+                if op == "Tm":
+                    x = line_x = float(operands[4])
+                    y = line_y = float(operands[5])
+                elif op == "Td":
+                    line_x, line_y = line_x + float(operands[0]), line_y + float(operands[1])
+                    x, y = line_x, line_y
+                elif op == "Tf":
+                    font, size = str(operands[0]), float(operands[1])
+                elif op in ("Tj", "TJ"):
+                    for item in (operands[0] if op == "TJ" else [operands[0]]):
+                        if not isinstance(item, pikepdf.String):
+                            x -= float(item) / 1000 * size
+                            continue
+                        first, ws = widths[font]
+                        for code in bytes(item):
+                            out.append((number, x, y, code))
+                            x += ws[code - first] / 1000 * size
+    return out
+
+
+def test_every_glyph_is_drawn_where_the_composer_put_it(pdf):
+    """The renderer writes its own ``TJ`` arrays: read back as a viewer reads them, each
+    glyph of plain text must start at the composer's x on the line's baseline."""
     from layout.pipeline import build
-    from layout.render import pdf as pdf_module
 
     built = build(SAMPLE)
-    monkeypatch.setattr(pdf_module, "FAST_TEXT", True)
-    fast = pdf_module.render_pdf(built.issue, built.layout, built.fonts)
-    monkeypatch.setattr(pdf_module, "FAST_TEXT", False)
-    slow = pdf_module.render_pdf(built.issue, built.layout, built.fonts)
-    assert fast == slow
+    drawn = drawn_glyphs(pdf)
+    expected = []  # (page, x, y) of each glyph's first character, in drawing order
+    for number, page in enumerate(built.layout.pages):
+        for group in page.groups:
+            for block in group.blocks:
+                for placed in block.lines:
+                    for g in placed.line.glyphs:
+                        expected.append((number, placed.x + g.x + g.dx, page.height - placed.baseline,
+                                         g.form == "text" and g.dx == 0, len(g.text)))
+    assert sum(n for *_, n in expected) == len(drawn)
+    checked = i = 0
+    for number, x, y, plain, n in expected:
+        page, dx, dy, _ = drawn[i]
+        assert page == number and abs(dy - y) < 0.001
+        if plain:  # centred, spread and compressed marks are placed inside their box
+            assert abs(dx - x) < 0.001, (number, x, dx)
+            checked += 1
+        i += n
+    assert checked > 5000
+
+
+def test_reportlab_loads_without_harfbuzz_and_the_converter_still_has_it():
+    """ReportLab's optional shaping import is skipped (the composer places glyphs); the font
+    converter, which needs HarfBuzz, must still import it in the same process."""
+    code = ("import layout.render.pdf, reportlab.pdfbase.ttfonts as t; "
+            "assert t.uharfbuzz is None; import uharfbuzz; print(uharfbuzz.Font)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and "Font" in proc.stdout, proc.stderr

@@ -1,31 +1,32 @@
 """Render the composed page to PDF with ReportLab: what editors proof and archives compare.
 
 The renderer only draws what the composer placed.  Each line is one text object
-whose glyphs sit exactly where the composer put them (a ``Td`` per glyph), so
-``pdftotext`` and copy/paste give the line's text in reading order.  Fonts are the
+whose glyphs sit exactly where the composer put them (``TJ`` arrays with an offset
+before each glyph that needs one), so ``pdftotext`` and copy/paste give the line's
+text in reading order.  Fonts are the
 subset TrueType faces of the fonts module, embedded with ToUnicode.  Output is
 byte-reproducible: ReportLab's invariant mode plus ``SOURCE_DATE_EPOCH``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import marshal
+import mmap
 import os
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from reportlab import Version as REPORTLAB_VERSION
+from reportlab import rl_config
 from reportlab.lib.colors import Color, black, white
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTEncoding, TTFNameBytes, TTFont, TTFontFace
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.pdfgen.textobject import ShapedStr
 
 from layout import __version__
 from layout.atomic import atomic_write
@@ -34,6 +35,7 @@ from layout.errors import ResourceError, SourcePos
 from layout.fonts.cache import atomic_write as cache_write
 from layout.read.model import Issue
 from layout.read.units import MM
+from layout.render.reportlab_imports import Canvas, TTEncoding, TTFNameBytes, TTFont, TTFontFace
 
 BLEED = 3 * MM
 #: room around the bleed for crop marks and the slug line on a proof
@@ -138,6 +140,17 @@ def _glyph_to_char(char_to_glyph: dict[int, int], skip: int | None) -> dict[int,
     return out
 
 
+def _map(path: Path) -> bytes:
+    """The font file's bytes, memory-mapped: ReportLab only slices them, and a page uses a
+    few hundred of a face's ~7800 glyphs, so most of the 2-3 MB is never read (~1 ms a
+    face instead of ~2).  Falls back to reading the file where it cannot be mapped."""
+    try:
+        with open(path, "rb") as fh:
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)  # type: ignore[return-value]
+    except (OSError, ValueError):
+        return path.read_bytes()
+
+
 class _MemoFace(TTFontFace):
     """A TTFontFace rebuilt from a memo whose ``glyphToChar`` was left out.
 
@@ -168,7 +181,7 @@ def _from_state(state: dict, path: Path) -> TTFont:
     vars(face).update(state["face"])
     for k, ustr in state["names"].items():
         setattr(face, k, TTFNameBytes(ustr.encode("utf8")))
-    face._ttf_data = path.read_bytes()
+    face._ttf_data = _map(path)
     upm = face.unitsPerEm  # as TTFontFile.extractInfo sets it
     face._pdfScale = (lambda x: x) if upm == 1000 else (lambda x, m=1000 / upm: x * m)
     font = TTFont.__new__(TTFont)
@@ -190,6 +203,7 @@ class FontRegistry:
         self.faces: dict[Hashable, object] = {}
         self.halves: dict[Hashable, str | None] = {}
         self._advances: dict[tuple[Hashable, str, float], float] = {}
+        self._ttfonts: dict[str, TTFont] = {}
 
     def name(self, key: Hashable) -> str:
         if key not in self.names:
@@ -203,6 +217,13 @@ class FontRegistry:
             self.names[key] = face.name
             self.faces[key] = face
         return self.names[key]
+
+    def ttfont(self, name: str) -> TTFont:
+        """The registered ReportLab font of that name (a dict look-up after the first)."""
+        font = self._ttfonts.get(name)
+        if font is None:
+            font = self._ttfonts[name] = pdfmetrics.getFont(name)
+        return font
 
     def any_name(self) -> str:
         """Some embedded face, for a page that sets no text at all."""
@@ -233,60 +254,60 @@ class FontRegistry:
         return (name, adjust[0]) if name else None
 
 
-#: ReportLab versions whose text object internals ``_FastText`` reproduces, byte for byte
-#: (checked on the sample page and the 24-page bench issue, plain and --proof --grid).
-FAST_TEXT_VERSIONS = ("5.1.0",)
-FAST_TEXT = REPORTLAB_VERSION in FAST_TEXT_VERSIONS
-_TD: dict[float, str] = {}  # fp_str(dx, 0) + " Td": the same few advances recur all page long
-_TF: dict[tuple[float, float], str] = {}  # "<size> Tf <leading> TL" after a subset's name
+class _LineText:
+    """The glyphs of one line as ``TJ`` arrays, each glyph at the composer's x.
 
-
-class _FastText:
-    """``moveCursor(dx, 0)`` then ``textOut(text)`` on a ReportLab text object, for a
-    TrueType font and unshaped text, writing the operators ReportLab 5.1 writes.
-
-    ReportLab spends most of the renderer's time here per glyph: cursor bookkeeping this
-    renderer never reads (``_x``, ``_x0``), a string width to advance ``_x`` and a font
-    look-up per call.  Only the PDF operators are produced, from the same ReportLab
-    functions (``fp_str``, ``splitString``, ``getSubsetInternalName``, ``_escape``); the
-    text object's font state (``_curSubset``) is kept as ReportLab keeps it.
+    A glyph's offset from where the previous one left the pen is a number in the array
+    (thousandths of the size, PDF 32000-1 §9.4.3), so one ``TJ`` per run of glyphs in
+    one font subset and size replaces a ``Td`` and a ``Tj`` per glyph: a content stream a
+    third as long, without ReportLab's per-call text bookkeeping (cursor, width, font
+    look-up).  Font subsets come from ReportLab's documented calls for dynamic fonts
+    (``splitString``, ``getSubsetInternalName``).  The pen is tracked as a viewer tracks
+    it, from the rounded numbers written and the widths the PDF declares for the subset
+    (``getCharWidth``), so no error adds up along a line.
     """
 
-    def __init__(self, t, canvas: Canvas):
-        self.t = t
-        self.code = t._code
-        self.doc = canvas._doc
-        self.escape = canvas._escape
-        self.fonts: dict[str, object] = {}
+    def __init__(self, code: list[str], doc, escape) -> None:
+        self.code = code
+        self.doc = doc
+        self.escape = escape
+        self.items: list[str] = []
+        self.state: tuple | None = None  # (font, subset, size) of the open TJ
+        self.mode = 0  # text render mode: 3 = invisible (a rule's dashes)
+        self.pen = 0.0  # pt from the line origin where the next glyph would land
 
-    def show(self, dx: float, text: str, fontname: str) -> None:
-        t, code = self.t, self.code
-        if code and code[-1].endswith(" Td"):  # ReportLab merges two moves: let it
-            t.moveCursor(dx, 0)
-            t.textOut(text)
-            return
-        td = _TD.get(dx)
-        if td is None:
-            td = _TD[dx] = f"{fp_str(dx, 0)} Td"
-        code.append(td)
-        font = self.fonts.get(fontname)
-        if font is None:
-            font = self.fonts[fontname] = pdfmetrics.getFont(fontname)
-        if not font._dynamicFont or (font.shapable and isinstance(text, ShapedStr)):
-            t.textOut(text)  # not a plain TrueType run: ReportLab's own path
-            return
-        out = []
-        doc = self.doc
-        for subset, chunk in font.splitString(text, doc):
-            if subset != t._curSubset:  # a page's glyphs span several 256-glyph subsets
-                k = (t._fontsize, t._leading)
-                tmpl = _TF.get(k)
-                if tmpl is None:
-                    tmpl = _TF[k] = f"{fp_str(t._fontsize)} Tf {fp_str(t._leading)} TL"
-                out.append(f"{font.getSubsetInternalName(subset, doc)} {tmpl}")
-                t._curSubset = subset
-            out.append(f"({self.escape(chunk)}) Tj")
-        code.append(" ".join(out))
+    def show(self, font: TTFont, size: float, x: float, text: str, mode: int = 0) -> None:
+        """Draw ``text`` with its first glyph at ``x`` (pt from the line origin)."""
+        if mode != self.mode:
+            self.flush()
+            self.code.append(f"{mode} Tr")
+            self.mode = mode
+        i = 0
+        for subset, chunk in font.splitString(text, self.doc):
+            state = (font, subset, size)
+            if state != self.state:
+                self.flush()
+                self.code.append(f"{font.getSubsetInternalName(subset, self.doc)} {fp_str(size)} Tf")
+                self.state = state
+            kern = fp_str(round((self.pen - x) * 1000 / size, 3))
+            if kern != "0":
+                self.items.append(kern)
+                x = self.pen - float(kern) * size / 1000  # where the viewer puts the glyph
+            self.items.append(f"({self.escape(chunk)})")
+            width = sum(map(font.face.getCharWidth, map(ord, text[i:i + len(chunk)])))
+            i += len(chunk)
+            self.pen = x = x + width * size / 1000
+
+    def flush(self) -> None:
+        if self.items:
+            self.code.append(f"[{' '.join(self.items)}] TJ")
+            self.items = []
+
+    def close(self) -> None:
+        self.flush()
+        if self.mode:
+            self.code.append("0 Tr")
+            self.mode = 0
 
 
 class PageDrawer:
@@ -380,49 +401,37 @@ class PageDrawer:
 
     def line(self, placed: PlacedLine, color: Color) -> None:
         """One text object per line; each glyph at the composer's position."""
-        c = self.c
+        c, fonts = self.c, self.fonts
         t = c.beginText()
         t.setFillColor(color)
         baseline = self.Y(placed.baseline)
         origin = self.X(placed.x)
         t.setTextOrigin(origin, baseline)
-        current = None
-        x_now = 0.0
+        text = _LineText(t._code, c._doc, c._escape)
         rules = []
-        fast = FAST_TEXT
-        if fast:
-            show = _FastText(t, c).show
         for g in placed.line.glyphs:
-            font = (self.fonts.name(g.face), g.size)
+            name = fonts.name(g.face)
             x = g.x + g.dx
             if g.form == "center":
-                x = g.x + (g.width - self.fonts.advance(g.face, g.text, g.size)) / 2
+                x = g.x + (g.width - fonts.advance(g.face, g.text, g.size)) / 2
             if g.form in ("text", "center") and len(g.text) == 1 and (
-                    g.width < self.fonts.advance(g.face, g.text, g.size) - 0.01):
-                half = self.fonts.half(g.face, g.text)
+                    g.width < fonts.advance(g.face, g.text, g.size) - 0.01):
+                half = fonts.half(g.face, g.text)
                 if half is not None:  # a compressed mark: draw its half-width form
-                    font = (half[0], g.size)
+                    name = half[0]
                     x -= half[1] * g.size
-            if font != current:
-                t.setFont(*font)
-                current = font
-            if g.form == "rule":
+            font = fonts.ttfont(name)
+            if g.form == "rule":  # the dashes stay in the text layer, invisible
                 rules.append((origin + g.x, g.width, g.size))
-                t.setTextRenderMode(3)  # the dashes stay in the text layer, invisible
-            pieces = [(x, g.text)]
-            if g.form == "spread":  # …… : one glyph per em
+                text.show(font, g.size, x, g.text, mode=3)
+            elif g.form == "spread":  # …… : one glyph per em
                 step = g.width / len(g.text)
-                pieces = [(g.x + k * step + (step - self.fonts.advance(g.face, ch, g.size)) / 2, ch)
-                          for k, ch in enumerate(g.text)]
-            for px, text in pieces:
-                if fast:
-                    show(px - x_now, text, font[0])
-                else:
-                    t.moveCursor(px - x_now, 0)
-                    t.textOut(text)
-                x_now = px
-            if g.form == "rule":
-                t.setTextRenderMode(0)
+                for k, ch in enumerate(g.text):
+                    text.show(font, g.size,
+                              g.x + k * step + (step - fonts.advance(g.face, ch, g.size)) / 2, ch)
+            else:
+                text.show(font, g.size, x, g.text)
+        text.close()
         c.drawText(t)
         for x, width, size in rules:  # —— drawn as one 2 em rule at dash height
             c.setStrokeColor(color)
@@ -477,8 +486,27 @@ def render_pdf(issue: Issue, layout: IssueLayout, fonts, options: PdfOptions = P
     glyph = next((g for p in layout.pages for grp in p.groups for b in grp.blocks
                   for pl in b.lines for g in pl.line.glyphs), None)
     initial = registry.name(glyph.face) if glyph else registry.any_name()
-    c = Canvas(buf, pagesize=size, invariant=1, pageCompression=1, initialFontName=initial,
-               lang=issue.meta.language)
+    with _binary_streams():
+        c = Canvas(buf, pagesize=size, invariant=1, pageCompression=1, initialFontName=initial,
+                   lang=issue.meta.language)
+        _draw_issue(c, issue, layout, registry, options, offset, initial)
+    return buf.getvalue()
+
+
+@contextlib.contextmanager
+def _binary_streams() -> Iterator[None]:
+    """Streams flate-compressed only: ReportLab also ASCII85-encodes them by default (a
+    7-bit-clean file, a quarter larger and slower to write, which no reader needs)."""
+    saved = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = saved
+
+
+def _draw_issue(c: Canvas, issue: Issue, layout: IssueLayout, registry: FontRegistry,
+                options: PdfOptions, offset: float, initial: str) -> None:
     c.setTitle(issue.meta.display_title)
     c.setSubject("报纸版面 newspaper page" + (f"：{issue.meta.paper}" if issue.meta.paper else ""))
     c.setCreator(f"layout {__version__} (Chinese newspaper typesetting)")
@@ -498,7 +526,6 @@ def render_pdf(issue: Issue, layout: IssueLayout, fonts, options: PdfOptions = P
         bookmarks(c, page, issue)
         c.showPage()
     c.save()
-    return buf.getvalue()
 
 
 def slug(c: Canvas, issue: Issue, page: PageLayout, registry: FontRegistry, font: str) -> None:
