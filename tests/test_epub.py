@@ -403,16 +403,9 @@ def test_cover_is_a_png_drawn_from_the_issue(sample_epub: Path) -> None:
     assert "魏都区十四届区委常委会" in alt
 
 
-def test_indexed_png_round_trips_through_pillow() -> None:
+def test_cover_ramps_run_from_background_to_text_colour() -> None:
     palette = epub_cover.ramp((0, 0, 0), (255, 128, 0), 4)
-    assert palette[0] == (0, 0, 0) and palette[-1] == (255, 128, 0)
-    pixels = bytes([0, 1, 2, 3, 3, 2, 1, 0, 1, 1, 2, 2])
-    img = Image.open(io.BytesIO(epub_cover.png_indexed(4, 3, pixels, palette)))
-    assert img.format == "PNG" and img.mode == "P" and img.size == (4, 3)
-    assert img.tobytes() == pixels
-    assert img.getpalette()[:12] == [v for rgb in palette for v in rgb]
-    with pytest.raises(ValueError):
-        epub_cover.png_indexed(4, 4, pixels, palette)
+    assert palette == [(0, 0, 0), (85, 43, 0), (170, 85, 0), (255, 128, 0)]
 
 
 # -- reproducibility and the archive ---------------------------------------------------
