@@ -8,76 +8,91 @@ never inside —— …… numbers or words (clreq §5, jlreq).  Hanzi are never
 
 from __future__ import annotations
 
+from itertools import accumulate
+from operator import neg, sub
+
 from layout.compose.classes import Cls
 from layout.compose.linebreak import LineMeasurer, Span
-from layout.compose.lines import Glyph, Line
+from layout.compose.lines import Line, glyphs_of
 from layout.compose.prepare import Atom
 
 _NO_SPACE_BEFORE = (Cls.CLOSE, Cls.PAUSE, Cls.STOP, Cls.DIVIDE)
+_OWN_FORMS = frozenset({Cls.MIDDOT, Cls.LONG})
 _VALUE = {c: c.value for c in Cls}  # Enum.value is a property: slow in a loop
 #: how far word spaces and western gaps may grow before the other gaps take part (em)
 GLUE_STRETCH = 0.25
 
 
 def place_line(
-    m: LineMeasurer, span: Span, target: float, align: str, justify: bool, offset: float = 0.0
+    m: LineMeasurer, span: Span, target: float, align: str, justify: bool, offset: float = 0.0,
+    last: bool = False,
 ) -> Line:
-    """Lay out ``span`` in a line ``target`` pt wide, starting ``offset`` pt from its left."""
-    atoms = m.atoms
+    """Lay out ``span`` in a line ``target`` pt wide, starting ``offset`` pt from its left.
+
+    Works on the paragraph's columns: each per-atom list is a slice, each glyph field a
+    ``map`` over them, so a line costs a few C-level passes, not Python steps per atom."""
+    cols = m.cols
     i, j = span.start, span.end
-    line_atoms = atoms[i:j]
     # blank trimmed from each box's left and right (pt), and the glue before it: as
     # ``a.lblank - m._left_blank(k, first)`` and ``a.rblank - m._right_blank(k, last)``
-    # (inlined, same arithmetic)
-    kern = m.kern
-    left = [a.lblank - (a.lblank - kern[k][1]) for k, a in enumerate(line_atoms, i)]
-    right = [a.rblank - (a.rblank - kern[k + 1][0]) for k, a in enumerate(line_atoms[:-1], i)]
-    right.append(0.0)
-    glue = [a.glue for a in line_atoms]
+    # (mid-line values precomputed by the measurer, same arithmetic)
+    left = m.kern_left[i:j]
+    right = m.kern_right[i:j]
+    glue = list(cols.glue[i:j])
     glue[0] = 0.0
-    a = line_atoms[0]
-    left[0] = a.lblank - (0.0 if m.style.trim_line_start else a.lblank)
-    a = line_atoms[-1]
-    right[-1] = a.rblank - (0.0 if m.style.trim_line_end else a.rblank)
-    widths = [a.width for a in line_atoms]
+    lblank, rblank = cols.lblank[i], cols.rblank[j - 1]
+    left[0] = lblank - (0.0 if m.style.trim_line_start else lblank)
+    right[-1] = rblank - (0.0 if m.style.trim_line_end else rblank)
+    widths = cols.width[i:j]
     natural = sum(widths) - sum(left) - sum(right) + sum(glue)
     diff = target - natural if justify else min(0.0, target - natural)
     if diff < -1e-9:
         _shrink(m, i, j, left, right, glue, -diff)
     elif diff > 1e-9:
-        _expand(atoms, i, j, glue, diff)
-    width = sum(widths) - sum(left) - sum(right) + sum(glue)
+        _expand(m.atoms, i, j, glue, diff)
     if not justify:
+        width = sum(widths) - sum(left) - sum(right) + sum(glue)
         free = target - width
         offset += {"right": free, "center": free / 2}.get(align, 0.0)
-    glyphs = []
-    x = offset
-    middot, long_ = Cls.MIDDOT, Cls.LONG
-    for a, g, lb, rb in zip(line_atoms, glue, left, right, strict=True):
-        x += g
-        box = a.width - lb - rb
-        cls = a.cls
-        form = "text"
-        if cls is middot:
-            form = "center"  # · is centred in its ½ em box; the renderer knows its advance
-        elif cls is long_:
-            form = "rule" if a.text[0] in "—⸺" else "spread"
-        glyphs.append(Glyph(a.text, x, box, -lb, a.face, a.size, _VALUE[cls], form))
-        x += box
+    boxes = list(map(sub, map(sub, widths, left), right))  # a.width - lb - rb
+    # each glyph's x: from the offset, add its glue, place it, add its box; one running sum
+    steps = [0.0] * (2 * len(boxes))
+    steps[0::2] = glue
+    steps[1::2] = boxes
+    xs = list(accumulate(steps, initial=offset))[1::2]
+    classes = cols.cls[i:j]
+    glyphs = glyphs_of(cols.text[i:j], xs, boxes, map(neg, left), cols.face[i:j],
+                       cols.size[i:j], map(_VALUE.__getitem__, classes), _forms(cols.text[i:j], classes))
     # the line's text: a typed space mid-line is kept as " "
-    text = "".join([" " + a.text if n and a.space else a.text for n, a in enumerate(line_atoms)])
-    return Line(tuple(glyphs), target, natural, text, overfull=span.overfull)
+    text = cols.text[i] + "".join(m.spaced[i + 1:j])
+    return Line(glyphs, target, natural, text, last, span.overfull)
+
+
+def _forms(texts: tuple[str, ...], classes: tuple[Cls, ...]) -> list[str]:
+    """How the renderer draws each atom: "text", or a · centred in its ½ em box ("center"; the
+    renderer knows its advance), —— as one rule ("rule"), …… one glyph per em ("spread")."""
+    forms = ["text"] * len(classes)
+    if not _OWN_FORMS.isdisjoint(classes):
+        for n, cls in enumerate(classes):
+            if cls is Cls.MIDDOT:
+                forms[n] = "center"
+            elif cls is Cls.LONG:
+                forms[n] = "rule" if texts[n][0] in "—⸺" else "spread"
+    return forms
 
 
 def _shrink(m: LineMeasurer, i: int, j: int, left: list[float], right: list[float],
             glue: list[float], need: float) -> None:
     atoms = m.atoms
-    room = [glue[n] - atoms[k].glue_min if n else 0.0 for n, k in enumerate(range(i, j))]
+    glue_min = m.cols.glue_min
+    room = [glue[n] - glue_min[k] if n else 0.0 for n, k in enumerate(range(i, j))]
     need = _take(room, need, lambda n, v: glue.__setitem__(n, glue[n] - v))
     if need <= 1e-9:
         return
     count = j - i
-    squeeze = [m.squeeze_at(k, n == 0, n == count - 1) for n, k in enumerate(range(i, j))]
+    squeezes, squeeze_at = m.cols.squeeze, m.squeeze_at  # squeeze_at is 0.0 where squeeze is
+    squeeze = [squeeze_at(k, n == 0, n == count - 1) if squeezes[k] else 0.0
+               for n, k in enumerate(range(i, j))]
 
     def give(n: int, v: float) -> None:
         a = atoms[i + n]

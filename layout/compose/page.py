@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from layout.compose.boxes import (
     FigureBox,
@@ -51,8 +51,7 @@ HEAD_LEADING = {"kicker": 1.4, "headline": 1.25, "subhead": 1.4}
 DATELINE_ROLE = ("hei", "bold")
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """Where one body line may go: left edge, baseline and measure."""
 
     x: float
@@ -219,11 +218,18 @@ class PageComposer:
         """Fill the slots with the paragraphs' lines; returns column blocks and overset lines."""
         uniform = balance and len({s.measure for col in columns for s in col}) <= 1
         slots = [s for col in columns for s in col]
+        # from slot ``same_from`` on every slot has the same measure: a paragraph's list of
+        # measures (and offsets) stops there, its last value repeating, rather than running
+        # on to the end of the article for each paragraph
+        same_from = len(slots) - 1
+        while same_from > 0 and slots[same_from - 1].measure == slots[-1].measure:
+            same_from -= 1
         placed: list[tuple[Line, float]] = []  # line and its measure offset
         for n, par in enumerate(paragraphs):
             start = len(placed)
             comp = STYLES[par.style.composition]
-            avail = slots[start:] or slots[-1:] or [Slot(0, 0, par.measure or 100.0, 0)]
+            avail = (slots[start:max(start, same_from) + 1] or slots[-1:]
+                     or [Slot(0, 0, par.measure or 100.0, 0)])
             measures = [min(par.measure or s.measure, s.measure) for s in avail]
             offsets = [(s.measure - m) / 2 for s, m in zip(avail, measures, strict=True)]
             tail = ()

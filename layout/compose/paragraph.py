@@ -7,7 +7,6 @@ orphan rule (no last line of a single character, clreq §5).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 from layout.compose.justify import place_line
 from layout.compose.linebreak import LineMeasurer, Span, break_lines, is_full, last_break_inside
@@ -72,16 +71,18 @@ def compose_paragraph(
                 place_tail_alone = True
 
     lines = []
+    last_k = len(spans) - 1
+    ends_paragraph = tail_line is None or not place_tail_alone  # the last span's line does
     for k, span in enumerate(spans):
-        is_last = k == len(spans) - 1
+        is_last = k == last_k
         offset = first_indent if k == 0 else 0.0
         # 均排 (distribute) justifies the last line too (clreq §5, even spacing)
         justify = align == "distribute" or (align == "justify" and not is_last)
         line = place_line(m, span, avail(k), _last_align(align, style) if is_last else align,
-                          justify, offset)
+                          justify, offset, is_last and ends_paragraph)
         if is_last and tail_line is not None and not place_tail_alone:
             line = _with_tail(line, tail_line, measures[min(k, len(measures) - 1)])
-        lines.append(_mark_last(line, is_last and (tail_line is None or not place_tail_alone)))
+        lines.append(line)
     if tail_line is not None and place_tail_alone:
         width = measures[min(len(spans), len(measures) - 1)]
         lines.append(_mark_last(tail_line.moved(width - tail_line.natural, width), True))
@@ -123,8 +124,8 @@ def _with_tail(line: Line, tail: Line, measure: float) -> Line:
     shift = measure - tail.natural
     moved = tail.moved(shift, measure)
     return Line(line.glyphs + moved.glyphs, measure, line.natural, line.text + " " + tail.text,
-                overfull=line.overfull)
+                last=line.last, overfull=line.overfull)
 
 
 def _mark_last(line: Line, last: bool) -> Line:
-    return line if line.last == last else replace(line, last=last)
+    return line if line.last == last else line._replace(last=last)

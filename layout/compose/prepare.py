@@ -5,18 +5,23 @@ signs, or an inseparable long mark (—— ……).  Each atom knows its natural
 width, the blank halves a punctuation mark may give up (clreq §3), the glue in
 front of it (hanzi–western gap, word space; clreq §4) and whether a line may
 end before it.  Widths come from the real font metrics.
+
+Atoms are immutable and shared: an atom is decided by its text, its run's font and
+size, the style, and the class of the atom before it (with whether a space was typed
+between them), so each such combination is built once per font set and a paragraph
+costs a dictionary look-up per character (a whole stretch of hanzi, one ``map``).
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
-from typing import Protocol
+from operator import attrgetter
+from typing import NamedTuple, Protocol
 
 from layout.compose.classes import (
+    HAN_STRETCH,
     NO_END,
-    NO_START,
     POSTFIX_SIGNS,
     PREFIX_SIGNS,
     PUNCT_CLASSES,
@@ -39,8 +44,7 @@ class FontSource(Protocol):
     def resolve(self, role: str, weight: str, ch: str, halfwidth_digits: bool = False) -> Face: ...
 
 
-@dataclass(frozen=True)
-class TextRun:
+class TextRun(NamedTuple):
     """A run of text in one font: the composer's input."""
 
     text: str
@@ -49,8 +53,10 @@ class TextRun:
     size: float = 9.0
 
 
-@dataclass(slots=True)
-class Atom:
+class Atom(NamedTuple):
+    """One unbreakable unit with its widths (pt); see the module docstring.  Shared between
+    paragraphs: never changed in place (``_replace`` makes a new one)."""
+
     text: str
     cls: Cls
     face: Hashable  # key of the face that draws it
@@ -59,15 +65,25 @@ class Atom:
     lblank: float  # pt of blank on the left that compression may remove (opening marks)
     rblank: float  # pt of blank on the right (closing marks, pauses, stops)
     squeeze: float  # pt a mark may give mid-line when pushing in (style)
-    glue: float  # pt of glue before this atom (gap or word space); 0 at a line start
-    glue_min: float  # pt the glue may shrink to
-    stretch_glue: bool  # glue is a word space or gap (expands first when justifying)
-    breakable: bool  # may a line end just before this atom?
+    glue: float = 0.0  # pt of glue before this atom (gap or word space); 0 at a line start
+    glue_min: float = 0.0  # pt the glue may shrink to
+    stretch_glue: bool = False  # glue is a word space or gap (expands first when justifying)
+    breakable: bool = False  # may a line end just before this atom?
     space: bool = False  # the glue came from a typed space (its text is kept mid-line)
 
     @property
     def is_punct(self) -> bool:
         return self.cls in PUNCT_CLASSES
+
+
+#: A paragraph's atoms as one tuple per field, in ``Atom``'s field order (``columns``): the
+#: breaker and the placer slice and index these rather than read each atom's attributes.
+AtomColumns = NamedTuple("AtomColumns", [(name, tuple) for name in Atom._fields])
+
+
+def columns(atoms: list[Atom]) -> AtomColumns:
+    """The atoms transposed into ``AtomColumns`` (one C-level ``zip``)."""
+    return AtomColumns._make(zip(*atoms, strict=True))
 
 
 def _tokens(text: str) -> Iterable[tuple[str, Cls]]:
@@ -128,62 +144,117 @@ def _cjk_side(cls: Cls) -> bool:
 #: measured atoms per font source: (role, weight, text, class, half-width digits) →
 #: (face key, width, left blank, right blank) in em.  Fonts do not change within a process.
 _MEASURED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: atoms already built, per font source and style: {id(style): (style, {(role, weight,
+#: size): _RunAtoms})}.  The style is kept with its id, so the id cannot be reused.
+_BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _shape(fonts: FontSource, role: str, weight: str, text: str, cls: Cls, hw: bool):
-    memo = _MEASURED.setdefault(fonts, {})
-    key = (role, weight, text, cls, hw)
-    hit = memo.get(key)
-    if hit is None:
-        face = fonts.resolve(role, weight, text[0], hw)
-        hit = memo[key] = (face.key, *_measure(text, cls, face, 1.0))
-    return hit
+class _Hanzi(dict):
+    """Atoms of hanzi set in one run after one context, by character; built on first use."""
+
+    def __init__(self, run: _RunAtoms, prev_cls: Cls | None, typed_space: bool) -> None:
+        super().__init__()
+        self.run, self.prev_cls, self.typed_space = run, prev_cls, typed_space
+
+    def __missing__(self, ch: str) -> Atom:
+        atom = self[ch] = self.run.make(ch, Cls.HAN, self.prev_cls, self.typed_space)
+        return atom
+
+
+class _RunAtoms:
+    """The atoms of one run's font and size in one style, each built once: keyed by the
+    unit's text and class and by its context (the class before it, a typed space)."""
+
+    def __init__(self, fonts: FontSource, role: str, weight: str, size: float,
+                 style: CompositionStyle) -> None:
+        self.fonts = weakref.ref(fonts)  # the caches are weakly keyed by the font source
+        self.measured = _MEASURED.setdefault(fonts, {})
+        self.role, self.weight, self.size, self.style = role, weight, size, style
+        self.no_end = NO_END[style.prohibition]
+        self._hanzi: dict[object, _Hanzi] = {}
+        self.after_hanzi = self.hanzi(Cls.HAN, False)  # most atoms of a page
+        self.other: dict[tuple[str, Cls, Cls | None, bool], Atom] = {}
+
+    def hanzi(self, prev_cls: Cls | None, typed_space: bool) -> _Hanzi:
+        """Hanzi after an atom of class ``prev_cls`` (None: at the paragraph start)."""
+        if prev_cls is None or typed_space or prev_cls is Cls.WESTERN:
+            key: object = (prev_cls, typed_space)  # no break at the start; or glue before it
+        else:  # no glue: the atom before decides only whether a line may end between them
+            key = prev_cls in self.no_end
+        found = self._hanzi.get(key)
+        if found is None:
+            found = self._hanzi[key] = _Hanzi(self, prev_cls, typed_space)
+        return found
+
+    def make(self, text: str, cls: Cls, prev_cls: Cls | None, typed_space: bool) -> Atom:
+        """A new atom: measured in its face, with glue and break permission after ``prev_cls``."""
+        style, em = self.style, self.size
+        hw = style.halfwidth_digits
+        key = (self.role, self.weight, text, cls, hw)
+        hit = self.measured.get(key)
+        if hit is None:
+            face = self.fonts().resolve(self.role, self.weight, text[0], hw)
+            hit = self.measured[key] = (face.key, *_measure(text, cls, face, 1.0))
+        face_key, width, lblank, rblank = hit
+        width, lblank, rblank = width * em, lblank * em, rblank * em
+        if text in style.half_width_marks and (lblank or rblank):
+            width, lblank, rblank = width - lblank - rblank, 0.0, 0.0
+        squeeze = style.squeeze.get(cls.value, 0.0) * em if cls in PUNCT_CLASSES else 0.0
+        squeeze = min(squeeze, lblank + rblank)
+        if prev_cls is None:  # a paragraph's first atom: no glue, no break before it
+            glue, glue_min, stretch_glue, breakable, space = 0.0, 0.0, False, False, typed_space
+        elif typed_space or cls is Cls.WESTERN or prev_cls is Cls.WESTERN:
+            glue, glue_min, stretch_glue, breakable, space = _join(prev_cls, cls, em, style,
+                                                                   typed_space)
+        else:  # no glue: only the break permission
+            glue, glue_min, stretch_glue, breakable, space = (
+                0.0, 0.0, False, may_break(prev_cls, cls, style.prohibition), False)
+        return Atom(text, cls, face_key, em, width, lblank, rblank, squeeze, glue, glue_min,
+                    stretch_glue, breakable, space)
+
+
+def _run_atoms(fonts: FontSource, style: CompositionStyle) -> dict[tuple[str, str, float], _RunAtoms]:
+    by_style = _BUILT.get(fonts)
+    if by_style is None:
+        by_style = _BUILT.setdefault(fonts, {})
+    entry = by_style.get(id(style))
+    if entry is None or entry[0] is not style:
+        entry = by_style[id(style)] = (style, {})
+    return entry[1]
 
 
 def prepare(runs: Iterable[TextRun], style: CompositionStyle, fonts: FontSource) -> list[Atom]:
     """Atoms of a paragraph, with glue and break permissions resolved."""
     atoms: list[Atom] = []
+    built = _run_atoms(fonts, style)
+    prev_cls: Cls | None = None
     pending_space = False
-    memo = _MEASURED.get(fonts)
-    if memo is None:
-        memo = _MEASURED.setdefault(fonts, {})
-    hw = style.halfwidth_digits
-    half_width_marks = style.half_width_marks
-    squeeze_of = {c: style.squeeze.get(c.value, 0.0) for c in PUNCT_CLASSES}
-    space, western = Cls.SPACE, Cls.WESTERN
-    no_start, no_end = NO_START[style.prohibition], NO_END[style.prohibition]
-    prev_cls = None
+    han, space = Cls.HAN, Cls.SPACE
     for run in runs:
-        em = run.size
-        role, weight = run.role, run.weight
-        for text, cls in _tokens(run.text):
-            if cls is space:
-                pending_space = True
+        key = (run.role, run.weight, run.size)
+        made = built.get(key)
+        if made is None:
+            made = built[key] = _RunAtoms(fonts, run.role, run.weight, run.size, style)
+        other = made.other
+        # split keeps the hanzi stretches at the odd places: other text, hanzi, other, ...
+        for n, part in enumerate(HAN_STRETCH.split(run.text)):
+            if not part:
                 continue
-            hit = memo.get((role, weight, text, cls, hw))
-            if hit is None:
-                hit = _shape(fonts, role, weight, text, cls, hw)
-            face_key, width, lblank, rblank = hit
-            width, lblank, rblank = width * em, lblank * em, rblank * em
-            if text in half_width_marks and (lblank or rblank):
-                width, lblank, rblank = width - lblank - rblank, 0.0, 0.0
-            squeeze = squeeze_of[cls] * em if cls in squeeze_of else 0.0
-            squeeze = min(squeeze, lblank + rblank)
-            # fields in order: text cls face size width lblank rblank squeeze glue glue_min
-            # stretch_glue breakable space
-            if prev_cls is None:
-                atom = Atom(text, cls, face_key, em, width, lblank, rblank, squeeze, 0.0, 0.0,
-                            False, False, pending_space)
-            elif pending_space or cls is western or prev_cls is western:
-                atom = Atom(text, cls, face_key, em, width, lblank, rblank, squeeze, 0.0, 0.0,
-                            False, False, pending_space)
-                _join(atoms[-1], atom, style, pending_space)
-            else:  # _join without glue: only the break permission (may_break, inlined)
-                atom = Atom(text, cls, face_key, em, width, lblank, rblank, squeeze, 0.0, 0.0,
-                            False, not (cls in no_start or prev_cls in no_end), False)
-            atoms.append(atom)
-            prev_cls = cls
-            pending_space = False
+            if n % 2:  # hanzi: the first in its context, the rest each after a hanzi
+                atoms.append(made.hanzi(prev_cls, pending_space)[part[0]])
+                atoms += map(made.after_hanzi.__getitem__, part[1:])
+                prev_cls, pending_space = han, False
+                continue
+            for text, cls in _tokens(part):
+                if cls is space:
+                    pending_space = True
+                    continue
+                key = (text, cls, prev_cls, pending_space)
+                atom = other.get(key)
+                if atom is None:
+                    atom = other[key] = made.make(text, cls, prev_cls, pending_space)
+                atoms.append(atom)
+                prev_cls, pending_space = cls, False
     return atoms
 
 
@@ -200,25 +271,33 @@ def _measure(text: str, cls: Cls, face: Face, em: float) -> tuple[float, float, 
     return width, 0.0, 0.0
 
 
-def _join(prev: Atom, atom: Atom, style: CompositionStyle, typed_space: bool) -> None:
-    """Glue and break permission between two neighbours."""
-    em = atom.size
-    western_pair = (prev.cls is Cls.WESTERN and _cjk_side(atom.cls)) or (
-        atom.cls is Cls.WESTERN and _cjk_side(prev.cls)
+def _join(prev_cls: Cls, cls: Cls, em: float, style: CompositionStyle,
+          typed_space: bool) -> tuple[float, float, bool, bool, bool]:
+    """Glue and break permission between two neighbours: (glue, glue_min, stretch_glue,
+    breakable, space) of an atom of ``cls`` at ``em`` pt after one of ``prev_cls``."""
+    glue = glue_min = 0.0
+    stretch_glue = False
+    space = typed_space
+    western_pair = (prev_cls is Cls.WESTERN and _cjk_side(cls)) or (
+        cls is Cls.WESTERN and _cjk_side(prev_cls)
     )
     if western_pair:
         # a typed space next to hanzi is normalised to the same gap (clreq §4)
-        atom.glue, atom.glue_min = style.latin_gap * em, style.latin_gap_min * em
-        atom.stretch_glue = True
+        glue, glue_min = style.latin_gap * em, style.latin_gap_min * em
+        stretch_glue = True
     elif typed_space:
-        atom.glue = style.word_space * em
-        atom.glue_min = min(atom.glue, 0.25 * em)
-        atom.stretch_glue = True
+        glue = style.word_space * em
+        glue_min = min(glue, 0.25 * em)
+        stretch_glue = True
     if typed_space and western_pair:
-        atom.space = False  # the gap replaces it: keep no space character in the text
-    atom.breakable = may_break(prev.cls, atom.cls, style.prohibition)
-    if prev.cls is Cls.WESTERN and atom.cls is Cls.WESTERN and not typed_space:
-        atom.breakable = False  # 5G, 360°: one western unit unless a space parts them
+        space = False  # the gap replaces it: keep no space character in the text
+    breakable = may_break(prev_cls, cls, style.prohibition)
+    if prev_cls is Cls.WESTERN and cls is Cls.WESTERN and not typed_space:
+        breakable = False  # 5G, 360°: one western unit unless a space parts them
+    return glue, glue_min, stretch_glue, breakable, space
+
+
+_width = attrgetter("width")
 
 
 def split_overlong(atoms: list[Atom], limit: float, fonts: FontSource) -> list[str]:
@@ -229,6 +308,8 @@ def split_overlong(atoms: list[Atom], limit: float, fonts: FontSource) -> list[s
     the measure, where an overflowing line would run into the next column.  Returns the
     words broken, for a warning.
     """
+    if not atoms or max(map(_width, atoms)) <= limit + 1e-6:
+        return []  # the usual case, found without a Python step per atom
     broken = []
     k = 0
     while k < len(atoms):
@@ -243,8 +324,8 @@ def split_overlong(atoms: list[Atom], limit: float, fonts: FontSource) -> list[s
             piece = Atom(ch, Cls.WESTERN, face.key, a.size, face.advance(ch) * a.size, 0.0, 0.0,
                          0.0, 0.0, 0.0, False, True, False)
             if n == 0:  # the first letter keeps the word's glue and break permission
-                piece.glue, piece.glue_min = a.glue, a.glue_min
-                piece.stretch_glue, piece.breakable, piece.space = a.stretch_glue, a.breakable, a.space
+                piece = piece._replace(glue=a.glue, glue_min=a.glue_min, stretch_glue=a.stretch_glue,
+                                       breakable=a.breakable, space=a.space)
             pieces.append(piece)
         atoms[k:k + 1] = pieces
         broken.append(a.text)
