@@ -38,7 +38,7 @@ def place_line(
     # (mid-line values precomputed by the measurer, same arithmetic)
     left = m.kern_left[i:j]
     right = m.kern_right[i:j]
-    glue = list(cols.glue[i:j])
+    glue = m.glue[i:j]
     glue[0] = 0.0
     lblank, rblank = cols.lblank[i], cols.rblank[j - 1]
     left[0] = lblank - (0.0 if m.style.trim_line_start else lblank)
@@ -56,10 +56,14 @@ def place_line(
         offset += {"right": free, "center": free / 2}.get(align, 0.0)
     boxes = list(map(sub, map(sub, widths, left), right))  # a.width - lb - rb
     # each glyph's x: from the offset, add its glue, place it, add its box; one running sum
-    steps = [0.0] * (2 * len(boxes))
-    steps[0::2] = glue
-    steps[1::2] = boxes
-    xs = list(accumulate(steps, initial=offset))[1::2]
+    if any(glue):
+        steps = [0.0] * (2 * len(boxes))
+        steps[0::2] = glue
+        steps[1::2] = boxes
+        xs = list(accumulate(steps, initial=offset))[1::2]
+    else:  # no glue: after the first (0.0, which makes a -0.0 offset 0.0) no x is -0.0,
+        # so adding 0.0 changes none: the boxes alone give the same sums
+        xs = list(accumulate(boxes[:-1], initial=offset + glue[0]))
     classes = cols.cls[i:j]
     glyphs = glyphs_of(cols.text[i:j], xs, boxes, map(neg, left), cols.face[i:j],
                        cols.size[i:j], map(_VALUE.__getitem__, classes), _forms(cols.text[i:j], classes))

@@ -71,6 +71,7 @@ class LineMeasurer:
         self.breakable = (*cols.breakable, True)
         # the blank kerning removes from each box mid-line, as place_line computes it
         # (``a.lblank - m._left_blank(k, False)``, same arithmetic); 0 without a pair
+        self.glue = list(cols.glue)  # place_line adjusts a copy of each line's slice
         texts = cols.text
         #: each atom's text as it reads mid-line: a typed space before it kept as " "
         self.spaced = ([" " + t if space else t for t, space in zip(texts, cols.space, strict=True)]

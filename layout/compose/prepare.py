@@ -154,10 +154,11 @@ class _Hanzi(dict):
 
     def __init__(self, run: _RunAtoms, prev_cls: Cls | None, typed_space: bool) -> None:
         super().__init__()
-        self.run, self.prev_cls, self.typed_space = run, prev_cls, typed_space
+        self.run = run
+        self.joint = run.joint(Cls.HAN, prev_cls, typed_space)  # the same for every hanzi
 
     def __missing__(self, ch: str) -> Atom:
-        atom = self[ch] = self.run.make(ch, Cls.HAN, self.prev_cls, self.typed_space)
+        atom = self[ch] = Atom(ch, Cls.HAN, *self.run.box(ch, Cls.HAN), *self.joint)
         return atom
 
 
@@ -171,6 +172,7 @@ class _RunAtoms:
         self.measured = _MEASURED.setdefault(fonts, {})
         self.role, self.weight, self.size, self.style = role, weight, size, style
         self.no_end = NO_END[style.prohibition]
+        self._boxes: dict[tuple[str, Cls], tuple[Hashable, float, float, float, float, float]] = {}
         self._hanzi: dict[object, _Hanzi] = {}
         self.after_hanzi = self.hanzi(Cls.HAN, False)  # most atoms of a page
         self.other: dict[tuple[str, Cls, Cls | None, bool], Atom] = {}
@@ -188,6 +190,13 @@ class _RunAtoms:
 
     def make(self, text: str, cls: Cls, prev_cls: Cls | None, typed_space: bool) -> Atom:
         """A new atom: measured in its face, with glue and break permission after ``prev_cls``."""
+        return Atom(text, cls, *self.box(text, cls), *self.joint(cls, prev_cls, typed_space))
+
+    def box(self, text: str, cls: Cls) -> tuple[Hashable, float, float, float, float, float]:
+        """Atom fields face … squeeze of a unit, whatever its neighbours."""
+        found = self._boxes.get((text, cls))
+        if found is not None:
+            return found
         style, em = self.style, self.size
         hw = style.halfwidth_digits
         key = (self.role, self.weight, text, cls, hw)
@@ -201,16 +210,18 @@ class _RunAtoms:
             width, lblank, rblank = width - lblank - rblank, 0.0, 0.0
         squeeze = style.squeeze.get(cls.value, 0.0) * em if cls in PUNCT_CLASSES else 0.0
         squeeze = min(squeeze, lblank + rblank)
+        found = self._boxes[text, cls] = (face_key, em, width, lblank, rblank, squeeze)
+        return found
+
+    def joint(self, cls: Cls, prev_cls: Cls | None,
+              typed_space: bool) -> tuple[float, float, bool, bool, bool]:
+        """Atom fields glue … space of a unit of ``cls`` after one of ``prev_cls``."""
         if prev_cls is None:  # a paragraph's first atom: no glue, no break before it
-            glue, glue_min, stretch_glue, breakable, space = 0.0, 0.0, False, False, typed_space
-        elif typed_space or cls is Cls.WESTERN or prev_cls is Cls.WESTERN:
-            glue, glue_min, stretch_glue, breakable, space = _join(prev_cls, cls, em, style,
-                                                                   typed_space)
-        else:  # no glue: only the break permission
-            glue, glue_min, stretch_glue, breakable, space = (
-                0.0, 0.0, False, may_break(prev_cls, cls, style.prohibition), False)
-        return Atom(text, cls, face_key, em, width, lblank, rblank, squeeze, glue, glue_min,
-                    stretch_glue, breakable, space)
+            return 0.0, 0.0, False, False, typed_space
+        if typed_space or cls is Cls.WESTERN or prev_cls is Cls.WESTERN:
+            return _join(prev_cls, cls, self.size, self.style, typed_space)
+        # no glue: only the break permission
+        return 0.0, 0.0, False, may_break(prev_cls, cls, self.style.prohibition), False
 
 
 def _run_atoms(fonts: FontSource, style: CompositionStyle) -> dict[tuple[str, str, float], _RunAtoms]:
@@ -264,7 +275,10 @@ def _measure(text: str, cls: Cls, face: Face, em: float) -> tuple[float, float, 
         return 2 * em, 0.0, 0.0  # —— and …… are 2 em, drawn as one unit (GB/T 15834 5.1.4-5)
     if cls is Cls.MIDDOT:
         return 0.5 * em, 0.0, 0.0  # · is ½ em in GB, centred (5.1.7)
-    width = sum(face.advance(c) for c in text) * em
+    if len(text) == 1:  # most atoms: the same value as the sum below
+        width = face.advance(text) * em
+    else:
+        width = sum(face.advance(c) for c in text) * em
     if cls in PUNCT_CLASSES and width > 0.9 * em:
         half = width / 2  # full-width mark: one half is ink, the other blank (clreq §3.1)
         return width, (half if cls is Cls.OPEN else 0.0), (0.0 if cls is Cls.OPEN else half)
