@@ -6,10 +6,9 @@ the UAX #14 tailoring of §2.4: “‘ open and ”’ close, · ～ ／ never s
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from enum import Enum
-from functools import lru_cache
+from functools import cache, lru_cache
 
 
 class Cls(Enum):
@@ -68,18 +67,22 @@ def classify(ch: str) -> Cls:
     return Cls.HAN if is_han(ch) else Cls.SYMBOL
 
 
-#: code points of Cls.HAN: CJK unified ideographs (URO, ext. A, ext. B-G), compatibility
-#: ideographs, and 〇
-HAN_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x3134F), (0xF900, 0xFAFF),
-              (0x3007, 0x3007))
-#: a stretch of hanzi: each is an atom of its own, whatever its neighbours (the tokenizer's
-#: fast path)
-HAN_STRETCH = re.compile("([" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in HAN_RANGES) + "]+)")
-
-
 def is_han(ch: str) -> bool:
     cp = ord(ch)
-    return any(lo <= cp <= hi for lo, hi in HAN_RANGES)
+    return (
+        0x4E00 <= cp <= 0x9FFF
+        or 0x3400 <= cp <= 0x4DBF
+        or 0x20000 <= cp <= 0x3134F
+        or 0xF900 <= cp <= 0xFAFF
+        or cp == 0x3007
+    )
+
+
+@cache
+def is_hanzi(ch: str) -> bool:
+    """Is ``ch`` of Cls.HAN?  A hanzi is always an atom of its own, whatever its neighbours:
+    the tokenizer takes stretches of them in one go (cached: C-level calls)."""
+    return classify(ch) is Cls.HAN
 
 
 def is_western(ch: str) -> bool:

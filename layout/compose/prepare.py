@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Hashable, Iterable
+from itertools import groupby
 from operator import attrgetter
 from typing import NamedTuple, Protocol
 
 from layout.compose.classes import (
-    HAN_STRETCH,
     NO_END,
     POSTFIX_SIGNS,
     PREFIX_SIGNS,
     PUNCT_CLASSES,
     Cls,
     classify,
+    is_hanzi,
     may_break,
 )
 from layout.compose.style import CompositionStyle
@@ -247,11 +248,9 @@ def prepare(runs: Iterable[TextRun], style: CompositionStyle, fonts: FontSource)
         if made is None:
             made = built[key] = _RunAtoms(fonts, run.role, run.weight, run.size, style)
         other = made.other
-        # split keeps the hanzi stretches at the odd places: other text, hanzi, other, ...
-        for n, part in enumerate(HAN_STRETCH.split(run.text)):
-            if not part:
-                continue
-            if n % 2:  # hanzi: the first in its context, the rest each after a hanzi
+        for hanzi, chars in groupby(run.text, is_hanzi):
+            part = "".join(chars)
+            if hanzi:  # a stretch of hanzi: the first in its context, the rest after a hanzi
                 atoms.append(made.hanzi(prev_cls, pending_space)[part[0]])
                 atoms += map(made.after_hanzi.__getitem__, part[1:])
                 prev_cls, pending_space = han, False
