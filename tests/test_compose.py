@@ -203,6 +203,18 @@ def test_closing_tag_shares_or_takes_the_last_line(fonts):
     assert texts(box) == ["位居第一。 （魏宣）"]
 
 
+def test_overlong_words_are_broken_between_letters(fonts):
+    """A word wider than the measure is broken at the line end (clreq grid setting) so no line
+    runs into the next column; at the paragraph's start the indented first line is its room."""
+    reported = []
+    lines = lines_of(fonts, "一" + "abcdefghij" * 3 + "二", CLREQ, measure=8, on_overlong=reported.extend)
+    assert reported == ["abcdefghij" * 3] and not any(ln.overfull for ln in lines)
+    word = "mkmcgqfBsg"  # 57.3 pt: fits 8 em (72 pt), not 8 em less a 2 em indent
+    lines = lines_of(fonts, word + "的" * 20, CLREQ, measure=8, indent=2.0)
+    assert not any(ln.overfull for ln in lines)
+    assert "".join(texts(lines)) == word + "的" * 20
+
+
 def test_mixed_fonts_in_one_paragraph(fonts):
     """Runs keep their own face: a bold hei lead-in and a kai quotation."""
     runs = [TextRun("本报讯", "hei", "bold", EM), TextRun("正文", size=EM), TextRun("引语", "kai", size=EM)]

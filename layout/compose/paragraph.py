@@ -38,11 +38,12 @@ def compose_paragraph(
     atoms = prepare(runs, style, fonts)
     if not atoms:
         return []
-    broken = split_overlong(atoms, min(measures), fonts)
-    if broken and on_overlong is not None:
-        on_overlong(broken)
     em = atoms[0].size
     first_indent = (style.indent if indent is None else indent) * em
+    # the paragraph's first unit cannot leave the indented first line: its room counts too
+    broken = split_overlong(atoms, min(measures), fonts, first=measures[0] - first_indent)
+    if broken and on_overlong is not None:
+        on_overlong(broken)
     m = LineMeasurer(atoms, style)
     spans = break_lines(m, list(measures), first_indent)
 

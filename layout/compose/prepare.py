@@ -313,21 +313,26 @@ def _join(prev_cls: Cls, cls: Cls, em: float, style: CompositionStyle,
 _width = attrgetter("width")
 
 
-def split_overlong(atoms: list[Atom], limit: float, fonts: FontSource) -> list[str]:
-    """Break, in place, every western unit wider than ``limit`` pt between its letters.
+def split_overlong(atoms: list[Atom], limit: float, fonts: FontSource,
+                   first: float | None = None) -> list[str]:
+    """Break, in place, every western unit wider than ``limit`` pt between its letters (the
+    first atom already when wider than ``first`` pt, the room on the paragraph's first line).
 
     No rule says what to do with a word longer than the column; clreq's grid setting
     force-breaks it at the line end.  That keeps every character on the page and inside
     the measure, where an overflowing line would run into the next column.  Returns the
     words broken, for a warning.
     """
-    if not atoms or max(map(_width, atoms)) <= limit + 1e-6:
+    first_limit = limit if first is None else min(limit, first)
+    if not atoms or (max(map(_width, atoms)) <= limit + 1e-6
+                     and atoms[0].width <= first_limit + 1e-6):
         return []  # the usual case, found without a Python step per atom
     broken = []
     k = 0
     while k < len(atoms):
         a = atoms[k]
-        if a.cls is not Cls.WESTERN or a.width <= limit + 1e-6 or len(a.text) < 2:
+        room = first_limit if k == 0 else limit
+        if a.cls is not Cls.WESTERN or a.width <= room + 1e-6 or len(a.text) < 2:
             k += 1
             continue
         role, weight, hw = a.face[0], a.face[1], bool(a.face[2]) if len(a.face) > 2 else False
