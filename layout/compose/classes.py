@@ -62,9 +62,9 @@ def classify(ch: str) -> Cls:
         return cls
     if ch in " \u00a0\t":
         return Cls.SPACE
-    if is_western(ch):
-        return Cls.WESTERN
-    return Cls.HAN if is_han(ch) else Cls.SYMBOL
+    if is_han(ch):  # first: the commonest, and no hanzi is western (east Asian width W)
+        return Cls.HAN
+    return Cls.WESTERN if is_western(ch) else Cls.SYMBOL
 
 
 def is_han(ch: str) -> bool:

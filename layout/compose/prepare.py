@@ -159,7 +159,8 @@ class _Hanzi(dict):
         self.joint = run.joint(Cls.HAN, prev_cls, typed_space)  # the same for every hanzi
 
     def __missing__(self, ch: str) -> Atom:
-        atom = self[ch] = Atom(ch, Cls.HAN, *self.run.box(ch, Cls.HAN), *self.joint)
+        # tuple.__new__: the fields in order, without Atom's Python-level __new__
+        atom = self[ch] = tuple.__new__(Atom, (ch, Cls.HAN, *self.run.box(ch, Cls.HAN), *self.joint))
         return atom
 
 
@@ -207,10 +208,12 @@ class _RunAtoms:
             hit = self.measured[key] = (face.key, *_measure(text, cls, face, 1.0))
         face_key, width, lblank, rblank = hit
         width, lblank, rblank = width * em, lblank * em, rblank * em
-        if text in style.half_width_marks and (lblank or rblank):
-            width, lblank, rblank = width - lblank - rblank, 0.0, 0.0
-        squeeze = style.squeeze.get(cls.value, 0.0) * em if cls in PUNCT_CLASSES else 0.0
-        squeeze = min(squeeze, lblank + rblank)
+        if cls in PUNCT_CLASSES:  # only these marks have blank halves (_measure)
+            if text in style.half_width_marks and (lblank or rblank):
+                width, lblank, rblank = width - lblank - rblank, 0.0, 0.0
+            squeeze = min(style.squeeze.get(cls.value, 0.0) * em, lblank + rblank)
+        else:
+            squeeze = 0.0  # nothing to give
         found = self._boxes[text, cls] = (face_key, em, width, lblank, rblank, squeeze)
         return found
 
