@@ -21,7 +21,6 @@ from operator import attrgetter
 from typing import NamedTuple, Protocol
 
 from layout.compose.classes import (
-    NO_END,
     POSTFIX_SIGNS,
     PREFIX_SIGNS,
     PUNCT_CLASSES,
@@ -148,15 +147,20 @@ _MEASURED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: atoms already built, per font source and style: {id(style): (style, {(role, weight,
 #: size): _RunAtoms})}.  The style is kept with its id, so the id cannot be reused.
 _BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: hanzi atoms per font source, shared by every run and style that sets them alike:
+#: {(role, weight, size, half-width digits, joint): _Hanzi}.  (A hanzi's box depends on
+#: the style only through the half-width digit face; its glue and break, the joint.)
+_HANZI: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class _Hanzi(dict):
-    """Atoms of hanzi set in one run after one context, by character; built on first use."""
+    """Atoms of hanzi of one font and size with one joint (glue, break permission before
+    them), by character; built on first use."""
 
-    def __init__(self, run: _RunAtoms, prev_cls: Cls | None, typed_space: bool) -> None:
+    def __init__(self, run: _RunAtoms, joint: tuple[float, float, bool, bool, bool]) -> None:
         super().__init__()
-        self.run = run
-        self.joint = run.joint(Cls.HAN, prev_cls, typed_space)  # the same for every hanzi
+        self.run = run  # a run that measures them (any with the same face and size)
+        self.joint = joint
 
     def __missing__(self, ch: str) -> Atom:
         # tuple.__new__: the fields in order, without Atom's Python-level __new__
@@ -172,22 +176,23 @@ class _RunAtoms:
                  style: CompositionStyle) -> None:
         self.fonts = weakref.ref(fonts)  # the caches are weakly keyed by the font source
         self.measured = _MEASURED.setdefault(fonts, {})
+        self.shared_hanzi = _HANZI.setdefault(fonts, {})
         self.role, self.weight, self.size, self.style = role, weight, size, style
-        self.no_end = NO_END[style.prohibition]
         self._boxes: dict[tuple[str, Cls], tuple[Hashable, float, float, float, float, float]] = {}
-        self._hanzi: dict[object, _Hanzi] = {}
+        self._hanzi: dict[tuple[Cls | None, bool], _Hanzi] = {}
         self.after_hanzi = self.hanzi(Cls.HAN, False)  # most atoms of a page
         self.other: dict[tuple[str, Cls, Cls | None, bool], Atom] = {}
 
     def hanzi(self, prev_cls: Cls | None, typed_space: bool) -> _Hanzi:
         """Hanzi after an atom of class ``prev_cls`` (None: at the paragraph start)."""
-        if prev_cls is None or typed_space or prev_cls is Cls.WESTERN:
-            key: object = (prev_cls, typed_space)  # no break at the start; or glue before it
-        else:  # no glue: the atom before decides only whether a line may end between them
-            key = prev_cls in self.no_end
-        found = self._hanzi.get(key)
+        found = self._hanzi.get((prev_cls, typed_space))
         if found is None:
-            found = self._hanzi[key] = _Hanzi(self, prev_cls, typed_space)
+            joint = self.joint(Cls.HAN, prev_cls, typed_space)
+            key = (self.role, self.weight, self.size, self.style.halfwidth_digits, joint)
+            found = self.shared_hanzi.get(key)
+            if found is None:
+                found = self.shared_hanzi[key] = _Hanzi(self, joint)
+            self._hanzi[prev_cls, typed_space] = found
         return found
 
     def make(self, text: str, cls: Cls, prev_cls: Cls | None, typed_space: bool) -> Atom:
