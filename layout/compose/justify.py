@@ -8,6 +8,7 @@ never inside —— …… numbers or words (clreq §5, jlreq).  Hanzi are never
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import accumulate
 from operator import neg, sub
 
@@ -23,16 +24,39 @@ _VALUE = {c: c.value for c in Cls}  # Enum.value is a property: slow in a loop
 GLUE_STRETCH = 0.25
 
 
-def place_line(
-    m: LineMeasurer, span: Span, target: float, align: str, justify: bool, offset: float = 0.0,
-    last: bool = False,
-) -> Line:
-    """Lay out ``span`` in a line ``target`` pt wide, starting ``offset`` pt from its left.
+def place_lines(m: LineMeasurer, spans: Sequence[Span],
+                settings: Sequence[tuple[float, str, bool, float, bool]]) -> list[Line]:
+    """Lay out each span in its line: ``settings[k]`` is line k's (target width, align,
+    justify, offset, last), the line ``target`` pt wide starting ``offset`` pt from its left.
 
-    Works on the paragraph's columns: each per-atom list is a slice, each glyph field a
-    ``map`` over them, so a line costs a few C-level passes, not Python steps per atom."""
+    Works on the paragraph's columns: each per-atom list of a line is a slice, and the
+    glyphs of the whole paragraph are made at the end in one pass over the columns, so a
+    line costs a few C-level operations, not Python steps per atom."""
     cols = m.cols
-    i, j = span.start, span.end
+    xs: list[float] = []
+    boxes: list[float] = []
+    dxs: list[float] = []
+    made = []
+    for span, (target, align, justify, offset, last) in zip(spans, settings, strict=True):
+        i, j = span.start, span.end
+        line_xs, line_boxes, left, natural = _place(m, i, j, target, align, justify, offset)
+        xs += line_xs
+        boxes += line_boxes
+        dxs += map(neg, left)
+        # the line's text: a typed space mid-line is kept as " "
+        text = cols.text[i] + "".join(m.spaced[i + 1:j])
+        made.append((i, j, target, natural, text, last, span.overfull))
+    glyphs = glyphs_of(cols.text, xs, boxes, dxs, cols.face, cols.size,
+                       map(_VALUE.__getitem__, cols.cls), _forms(cols.text, cols.cls))
+    return [Line(glyphs[i:j], target, natural, text, last, overfull)
+            for i, j, target, natural, text, last, overfull in made]
+
+
+def _place(m: LineMeasurer, i: int, j: int, target: float, align: str, justify: bool,
+           offset: float) -> tuple[list[float], list[float], list[float], float]:
+    """x and width of each box of atoms i..j-1 set as one line, the blank trimmed from each
+    box's left, and the line's natural width."""
+    cols = m.cols
     # blank trimmed from each box's left and right (pt), and the glue before it: as
     # ``a.lblank - m._left_blank(k, first)`` and ``a.rblank - m._right_blank(k, last)``
     # (mid-line values precomputed by the measurer, same arithmetic)
@@ -64,12 +88,7 @@ def place_line(
     else:  # no glue: after the first (0.0, which makes a -0.0 offset 0.0) no x is -0.0,
         # so adding 0.0 changes none: the boxes alone give the same sums
         xs = list(accumulate(boxes[:-1], initial=offset + glue[0]))
-    classes = cols.cls[i:j]
-    glyphs = glyphs_of(cols.text[i:j], xs, boxes, map(neg, left), cols.face[i:j],
-                       cols.size[i:j], map(_VALUE.__getitem__, classes), _forms(cols.text[i:j], classes))
-    # the line's text: a typed space mid-line is kept as " "
-    text = cols.text[i] + "".join(m.spaced[i + 1:j])
-    return Line(glyphs, target, natural, text, last, span.overfull)
+    return xs, boxes, left, natural
 
 
 def _forms(texts: tuple[str, ...], classes: tuple[Cls, ...]) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from layout.compose.justify import place_line
+from layout.compose.justify import place_lines
 from layout.compose.linebreak import LineMeasurer, Span, break_lines, is_full, last_break_inside
 from layout.compose.lines import Line
 from layout.compose.prepare import FontSource, TextRun, prepare, split_overlong
@@ -71,19 +71,19 @@ def compose_paragraph(
             else:
                 place_tail_alone = True
 
-    lines = []
+    settings = []
     last_k = len(spans) - 1
     ends_paragraph = tail_line is None or not place_tail_alone  # the last span's line does
-    for k, span in enumerate(spans):
+    for k in range(len(spans)):
         is_last = k == last_k
         offset = first_indent if k == 0 else 0.0
         # 均排 (distribute) justifies the last line too (clreq §5, even spacing)
         justify = align == "distribute" or (align == "justify" and not is_last)
-        line = place_line(m, span, avail(k), _last_align(align, style) if is_last else align,
-                          justify, offset, is_last and ends_paragraph)
-        if is_last and tail_line is not None and not place_tail_alone:
-            line = _with_tail(line, tail_line, measures[min(k, len(measures) - 1)])
-        lines.append(line)
+        settings.append((avail(k), _last_align(align, style) if is_last else align, justify,
+                         offset, is_last and ends_paragraph))
+    lines = place_lines(m, spans, settings)
+    if tail_line is not None and not place_tail_alone:
+        lines[-1] = _with_tail(lines[-1], tail_line, measures[min(last_k, len(measures) - 1)])
     if tail_line is not None and place_tail_alone:
         width = measures[min(len(spans), len(measures) - 1)]
         lines.append(_mark_last(tail_line.moved(width - tail_line.natural, width), True))
