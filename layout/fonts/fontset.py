@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import hashlib
 import marshal
 import os
@@ -335,7 +336,9 @@ class FontSet:
         if workers > 1 and len(todo) > 1:
             from concurrent.futures import ProcessPoolExecutor  # ~20 ms: only when converting
 
-            with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+            # gc.freeze: a forked worker's collections would walk every object it inherited
+            # (the parent's parsed fonts) again and again: conversion ran ~30 % slower
+            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=gc.freeze) as pool:
                 for job, (_, built) in zip(todo, pool.map(convert.build, todo), strict=True):
                     convert.record(job, built)
         return sorted({f.ttf_path for f in faces})
