@@ -268,6 +268,38 @@ def build(job: ConvertJob) -> tuple[Path, bool]:
     return job.out, True
 
 
+@dataclass(frozen=True)
+class Derivation:
+    """A variant derived from a converted file: ``hw`` (half-width digits) or ``halt``
+    (half-width punctuation); ``mapping`` is the hwid or halt table as sorted items."""
+
+    kind: str
+    source: Path
+    out: Path
+    psname: str
+    mapping: tuple[tuple[int, object], ...]
+
+    def run(self) -> bool:
+        """Make sure ``out`` exists; True if it was built now."""
+        derive = derive_halfwidth if self.kind == "hw" else derive_halt
+        return derive(self.source, self.out, dict(self.mapping), self.psname)  # type: ignore[arg-type]
+
+
+def build_family(job: ConvertJob, derived: tuple[Derivation, ...] = ()) -> tuple[Path, bool]:
+    """``build``, then the variants derived from the result, in the same worker, and the
+    metrics memo of each file the composer measures: a first build does that work in
+    parallel too, not one face after another in the main process."""
+    from layout.fonts.metrics import load_metrics
+
+    out, built = build(job)
+    load_metrics(out)
+    for variant in derived:
+        variant.run()
+        if variant.kind == "hw":
+            load_metrics(variant.out)
+    return out, built
+
+
 def record(job: ConvertJob, built: bool) -> None:
     if built:
         STATS["convert" if job.kind == "cff" else "subset"] += 1
