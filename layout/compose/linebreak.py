@@ -58,7 +58,7 @@ class LineMeasurer:
 
     Also holds the paragraph's atoms as columns (``cols``) and, per atom, the blank that
     pair kerning takes from each side of its box mid-line (``kern_left``, ``kern_right``):
-    what ``place_line`` slices for each line.
+    what ``place_lines`` slices for each line.
     """
 
     def __init__(self, atoms: list[Atom], style: CompositionStyle):
@@ -69,13 +69,13 @@ class LineMeasurer:
         n = len(atoms)
         #: may a line end before atom j (j == n: the paragraph's end, always)
         self.breakable = (*cols.breakable, True)
-        # the blank kerning removes from each box mid-line, as place_line computes it
-        # (``a.lblank - m._left_blank(k, False)``, same arithmetic); 0 without a pair
-        self.glue = list(cols.glue)  # place_line adjusts a copy of each line's slice
+        self.glue = list(cols.glue)  # place_lines adjusts a copy of each line's slice
         texts = cols.text
         #: each atom's text as it reads mid-line: a typed space before it kept as " "
         self.spaced = ([" " + t if space else t for t, space in zip(texts, cols.space, strict=True)]
                        if any(cols.space) else texts)
+        # the blank kerning removes from each box mid-line, as place_lines used to compute it
+        # per line (``a.lblank - m._left_blank(k, False)``, same arithmetic); 0 without a pair
         kern_left = self.kern_left = [0.0] * n
         kern_right = self.kern_right = [0.0] * n
         lblank, rblank = cols.lblank, cols.rblank
@@ -99,8 +99,9 @@ class LineMeasurer:
         shrink = self._shrink = [0.0]
         squeezes = self._squeezes
         total = shrunk = 0.0
-        # w never falls (widths are never negative, nor is a kerned mark's box): lets the
-        # breaker skip the breaks that fit whatever the trims (``_one_line``)
+        # Does w never fall?  Checked: no width is negative (so neither is a blank, half of
+        # one), and no atom with glue or kerning lowers the total.  Lets the breaker skip
+        # the breaks that fit before any trim or squeeze (``_one_line``).
         rising = min(width, default=0.0) >= 0.0
         start = 0
         for k in special:

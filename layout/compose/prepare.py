@@ -83,7 +83,7 @@ AtomColumns = NamedTuple("AtomColumns", [(name, tuple) for name in Atom._fields]
 
 def columns(atoms: list[Atom]) -> AtomColumns:
     """The atoms transposed into ``AtomColumns`` (one C-level ``zip``)."""
-    return AtomColumns._make(zip(*atoms, strict=True))
+    return AtomColumns(*zip(*atoms, strict=True))
 
 
 def _tokens(text: str) -> Iterable[tuple[str, Cls]]:
