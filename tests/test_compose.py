@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from layout.compose.classes import NO_END, NO_START, Cls, classify
+from layout.compose.classes import NO_END, NO_START, Cls, classify, is_hanzi
 from layout.compose.paragraph import compose_paragraph
 from layout.compose.prepare import TextRun, prepare
 from layout.compose.style import CLREQ, FEATURE, NEWS, STYLES
@@ -38,6 +38,13 @@ def test_quotes_are_tailored_open_and_close():
     """CL §2.4: “ ‘ are opening (OP) and ” ’ closing (CL) marks in zh-Hans, not QU."""
     assert classify("“") is Cls.OPEN and classify("‘") is Cls.OPEN
     assert classify("”") is Cls.CLOSE and classify("’") is Cls.CLOSE
+
+
+def test_hanzi_are_exactly_the_han_class():
+    """The tokenizer's test for a stretch of hanzi agrees with classify (BMP and SIP)."""
+    for cp in range(0x30000):
+        ch = chr(cp)
+        assert is_hanzi.__wrapped__(ch) == (classify.__wrapped__(ch) is Cls.HAN), hex(cp)
 
 
 def test_interpunct_wave_dash_and_solidus_never_start_a_line():

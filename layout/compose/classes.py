@@ -81,8 +81,9 @@ def is_han(ch: str) -> bool:
 @cache
 def is_hanzi(ch: str) -> bool:
     """Is ``ch`` of Cls.HAN?  A hanzi is always an atom of its own, whatever its neighbours:
-    the tokenizer takes stretches of them in one go (cached: C-level calls)."""
-    return classify(ch) is Cls.HAN
+    the tokenizer takes stretches of them in one go (cached: C-level calls).  ``is_han``
+    alone decides it, as no mark of ``_SINGLE`` and no space is a hanzi."""
+    return is_han(ch)
 
 
 def is_western(ch: str) -> bool:
