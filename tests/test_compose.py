@@ -152,6 +152,18 @@ def test_hanzi_latin_gap_quarter_em_not_next_to_punctuation(fonts):
     assert by["DEF"].glue == 0 and atoms[-1].glue == 0  # next to “ and ”
 
 
+def test_shared_atoms_keep_each_style_and_context_apart(fonts):
+    """prepare() hands out shared atoms: the same text in another style or after another
+    neighbour gets its own glue and break permission, and asking again changes nothing."""
+    runs = [TextRun("汉字 ABC汉字“DEF”，一二三", size=EM)]
+    clreq = prepare(runs, CLREQ, fonts)
+    news = prepare(runs, NEWS, fonts)
+    assert prepare(runs, CLREQ, fonts) == clreq and prepare(runs, NEWS, fonts) == news
+    assert clreq[3].glue != news[3].glue  # the hanzi-western gap: 1/4 em, 1/8 em
+    assert not clreq[0].breakable and clreq[1].breakable  # the first hanzi: the paragraph start
+    assert prepare([TextRun("字汉", size=EM)], CLREQ, fonts)[1].breakable
+
+
 def test_typed_space_next_to_hanzi_is_the_same_gap(fonts):
     """CL §4 recommendation: a typed space beside hanzi is normalised to the autospace."""
     a = lines_of(fonts, "汉字 ABC 汉字", CLREQ, measure=20)[0]
