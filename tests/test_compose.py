@@ -152,6 +152,15 @@ def test_hanzi_latin_gap_quarter_em_not_next_to_punctuation(fonts):
     assert by["DEF"].glue == 0 and atoms[-1].glue == 0  # next to “ and ”
 
 
+def test_styles_are_values():
+    """A style derives variants with with_() and survives pickling (worker processes)."""
+    import pickle
+
+    orphan = CLREQ.with_(orphan_control=True)
+    assert orphan.orphan_control and not CLREQ.orphan_control and orphan.name == "clreq"
+    assert all(pickle.loads(pickle.dumps(s)) == s for s in STYLES.values())
+
+
 def test_shared_atoms_keep_each_style_and_context_apart(fonts):
     """prepare() hands out shared atoms: the same text in another style or after another
     neighbour gets its own glue and break permission, and asking again changes nothing."""

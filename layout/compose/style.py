@@ -9,13 +9,17 @@ entry in ``STYLES``, not new code.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import NamedTuple
 
 #: Prohibition levels of clreq §2.1 (CL#prohibition_rules_for_line_start_end).
 LEVELS = ("none", "basic", "gb", "strict")
 #: Punctuation styles of clreq §3.4.
 PUNCTUATION_STYLES = ("quanjiao", "kaiming", "banjiao", "hangmobanjiao", "centered")
+
+
+#: clreq's default: every mark may give up to its blank half (shared by the styles that do
+#: not set their own; never changed, like every field of a style)
+_SQUEEZE_ALL_HALF = {"pause": 0.5, "stop": 0.5, "open": 0.5, "close": 0.5, "divide": 0.5}
 
 
 class CompositionStyle(NamedTuple):
@@ -44,8 +48,7 @@ class CompositionStyle(NamedTuple):
     #: quotes of a typesetter whose font has narrow quotes
     half_width_marks: str = ""
     #: how much (em) one mark of each class may give mid-line when pushing in, clreq §3.5
-    squeeze: Mapping[str, float] = MappingProxyType(
-        {"pause": 0.5, "stop": 0.5, "open": 0.5, "close": 0.5, "divide": 0.5})
+    squeeze: Mapping[str, float] = _SQUEEZE_ALL_HALF
     #: gap between hanzi and Latin letters or digits (em), clreq §4; and its minimum
     latin_gap: float = 0.25
     latin_gap_min: float = 0.125
