@@ -97,6 +97,7 @@ class FontSet:
         self._jobs: dict[Path, convert.ConvertJob] = {}
         self._bases: dict[tuple[Path, int, str | None], _Base] = {}
         self._faces: dict[tuple[str, str, bool], Face] = {}
+        self._asked: dict[tuple[str, str, bool], Face] = {}  # (role, weight, hw asked for)
         self._resolved: dict[tuple[str, str, str, bool], Face | None] = {}
         self._specs: dict[tuple[str, str], list[tuple[FaceSpec, frozenset[str]]]] = {}
         self._used: dict[Path, str] = {}
@@ -219,6 +220,10 @@ class FontSet:
         return base.hw_path
 
     def _face_for(self, spec: FaceSpec, halfwidth_digits: bool) -> Face:
+        asked = (spec.role, spec.weight, halfwidth_digits)
+        face = self._asked.get(asked)  # the resolver asks for every new character
+        if face is not None:
+            return face
         base = self._base(spec)
         hw = halfwidth_digits and bool(base.info.hwid)  # LXGW WenKai has no hwid glyphs
         k = (spec.role, spec.weight, hw)
@@ -231,7 +236,8 @@ class FontSet:
                 base.covered,
                 lambda: self._ensure(base, hw),
             )
-        return self._faces[k]
+        face = self._asked[asked] = self._faces[k]
+        return face
 
     def _check_role(self, role: str) -> None:
         if role not in self.manifest.roles:
