@@ -254,6 +254,42 @@ class FontRegistry:
         return (name, adjust[0]) if name else None
 
 
+class _Pieces:
+    """What one document's text objects need of a font, worked out once per text.
+
+    A page draws ~6000 glyphs of ~1100 characters: each character's subset, code and
+    width (ReportLab's ``splitString`` and ``getCharWidth``) are the same every time in
+    one document, and so is the ``Tf`` that selects a subset at a size.
+    """
+
+    def __init__(self, doc, escape) -> None:
+        self.doc = doc
+        self.escape = escape
+        self._of: dict[tuple[TTFont, str], tuple[tuple[int, str, float], ...]] = {}
+        self._select: dict[tuple[TTFont, int, float], str] = {}
+
+    def of(self, font: TTFont, text: str) -> tuple[tuple[int, str, float], ...]:
+        """(subset, string literal, width in thousandths of the size) of each chunk."""
+        k = (font, text)
+        pieces = self._of.get(k)
+        if pieces is None:
+            out, i = [], 0
+            for subset, chunk in font.splitString(text, self.doc):
+                width = sum(map(font.face.getCharWidth, map(ord, text[i:i + len(chunk)])))
+                out.append((subset, f"({self.escape(chunk)})", width))
+                i += len(chunk)
+            pieces = self._of[k] = tuple(out)
+        return pieces
+
+    def select(self, font: TTFont, subset: int, size: float) -> str:
+        """The ``Tf`` operator for a subset of ``font`` at ``size``."""
+        k = (font, subset, size)
+        op = self._select.get(k)
+        if op is None:
+            op = self._select[k] = f"{font.getSubsetInternalName(subset, self.doc)} {fp_str(size)} Tf"
+        return op
+
+
 class _LineText:
     """The glyphs of one line as ``TJ`` arrays, each glyph at the composer's x.
 
@@ -267,10 +303,9 @@ class _LineText:
     (``getCharWidth``), so no error adds up along a line.
     """
 
-    def __init__(self, code: list[str], doc, escape) -> None:
+    def __init__(self, code: list[str], pieces: _Pieces) -> None:
         self.code = code
-        self.doc = doc
-        self.escape = escape
+        self.pieces = pieces
         self.items: list[str] = []
         self.state: tuple | None = None  # (font, subset, size) of the open TJ
         self.mode = 0  # text render mode: 3 = invisible (a rule's dashes)
@@ -282,20 +317,17 @@ class _LineText:
             self.flush()
             self.code.append(f"{mode} Tr")
             self.mode = mode
-        i = 0
-        for subset, chunk in font.splitString(text, self.doc):
+        for subset, literal, width in self.pieces.of(font, text):
             state = (font, subset, size)
             if state != self.state:
                 self.flush()
-                self.code.append(f"{font.getSubsetInternalName(subset, self.doc)} {fp_str(size)} Tf")
+                self.code.append(self.pieces.select(font, subset, size))
                 self.state = state
             kern = fp_str(round((self.pen - x) * 1000 / size, 3))
             if kern != "0":
                 self.items.append(kern)
                 x = self.pen - float(kern) * size / 1000  # where the viewer puts the glyph
-            self.items.append(f"({self.escape(chunk)})")
-            width = sum(map(font.face.getCharWidth, map(ord, text[i:i + len(chunk)])))
-            i += len(chunk)
+            self.items.append(literal)
             self.pen = x = x + width * size / 1000
 
     def flush(self) -> None:
@@ -312,10 +344,11 @@ class _LineText:
 
 class PageDrawer:
     def __init__(self, canvas: Canvas, page: PageLayout, fonts: FontRegistry, options: PdfOptions,
-                 offset: float):
+                 offset: float, pieces: _Pieces | None = None):
         self.c = canvas
         self.page = page
         self.fonts = fonts
+        self.pieces = pieces or _Pieces(canvas._doc, canvas._escape)
         self.options = options
         self.offset = offset  # distance of the trim box from the media box edge
         self.height = page.height
@@ -407,7 +440,7 @@ class PageDrawer:
         baseline = self.Y(placed.baseline)
         origin = self.X(placed.x)
         t.setTextOrigin(origin, baseline)
-        text = _LineText(t._code, c._doc, c._escape)
+        text = _LineText(t._code, self.pieces)
         rules = []
         for g in placed.line.glyphs:
             name = fonts.name(g.face)
@@ -512,6 +545,7 @@ def _draw_issue(c: Canvas, issue: Issue, layout: IssueLayout, registry: FontRegi
     c.setCreator(f"layout {__version__} (Chinese newspaper typesetting)")
     c.setProducer(f"layout {__version__} with ReportLab")
     c.setAuthor(issue.meta.paper or "")
+    pieces = _Pieces(c._doc, c._escape)
     for page in layout.pages:
         w, h = page.width + 2 * offset, page.height + 2 * offset
         c.setPageSize((w, h))
@@ -519,7 +553,7 @@ def _draw_issue(c: Canvas, issue: Issue, layout: IssueLayout, registry: FontRegi
             c.setTrimBox((offset, offset, offset + page.width, offset + page.height))
             c.setBleedBox((offset - BLEED, offset - BLEED, offset + page.width + BLEED,
                            offset + page.height + BLEED))
-        PageDrawer(c, page, registry, options, offset).draw()
+        PageDrawer(c, page, registry, options, offset, pieces).draw()
         if options.proof:
             crop_marks(c, offset, page.width, page.height)
             slug(c, issue, page, registry, initial)
