@@ -19,7 +19,7 @@ from layout.render.pdf import PdfOptions, write_pdf
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "source" / "000_024ecb8943099354.xml"
-SCHEMAS = REPO.parent / "shared" / "schemas"
+SCHEMAS = REPO / "tests" / "schemas"  # ALTO 4.4 (offline) and XLink, see its README
 NS = {"a": ALTO_NS}
 M = {"mets": METS_NS, "mods": MODS_NS, "xlink": XLINK_NS}
 K = 1200 / 72  # inch1200 per point
@@ -49,10 +49,7 @@ def alto(out):
 
 @pytest.fixture(scope="module")
 def schema():
-    path = SCHEMAS / "alto-4-4-offline.xsd"
-    if not path.is_file():
-        pytest.skip(f"ALTO schema not found at {path}")
-    return etree.XMLSchema(etree.parse(str(path)))
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / "alto-4-4-offline.xsd")))
 
 
 # -- ALTO ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from layout.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "source" / "000_024ecb8943099354.xml"
-SEED = REPO.parent / "shared" / "seed" / "000_024ecb8943099354.txt"
+SEED = REPO / "source" / "000_024ecb8943099354.original.txt"  # the seed page's text, as given
 STEM = SAMPLE.stem
 
 
@@ -42,8 +42,7 @@ def fixed_code_digest():
 def src(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("issues")
     shutil.copyfile(SAMPLE, folder / SAMPLE.name)
-    if SEED.is_file():
-        shutil.copyfile(SEED, folder / f"{STEM}.original.txt")
+    shutil.copyfile(SEED, folder / f"{STEM}.original.txt")
     return folder
 
 
@@ -71,7 +70,6 @@ def test_first_run_builds_everything(first, src):
         assert row["versions"][key]
 
 
-@pytest.mark.skipif(not SEED.is_file(), reason="seed text not available")
 def test_compare_with_original_is_reported(first, src):
     out, _, _ = first
     c = manifest(out)["issues"][STEM]["compare"]

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "source" / "000_024ecb8943099354.xml"
-SEED = ROOT.parent / "shared" / "seed" / "000_024ecb8943099354.txt"
+SEED = ROOT / "source" / "000_024ecb8943099354.original.txt"  # the seed page's text, as given
 
 
 def run_layout(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
