@@ -3,9 +3,9 @@
 The renderer only draws what the composer placed.  Each line is one text object
 whose glyphs sit exactly where the composer put them (``TJ`` arrays with an offset
 before each glyph that needs one), so ``pdftotext`` and copy/paste give the line's
-text in reading order.  Fonts are the
-subset TrueType faces of the fonts module, embedded with ToUnicode.  Output is
-byte-reproducible: ReportLab's invariant mode plus ``SOURCE_DATE_EPOCH``.
+text in reading order.  Fonts are the subset TrueType faces of the fonts module,
+embedded with ToUnicode.  Output is byte-reproducible: ReportLab's invariant mode plus
+``SOURCE_DATE_EPOCH``.
 """
 
 from __future__ import annotations
@@ -344,11 +344,11 @@ class _LineText:
 
 class PageDrawer:
     def __init__(self, canvas: Canvas, page: PageLayout, fonts: FontRegistry, options: PdfOptions,
-                 offset: float, pieces: _Pieces | None = None):
+                 offset: float, pieces: _Pieces):
         self.c = canvas
         self.page = page
         self.fonts = fonts
-        self.pieces = pieces or _Pieces(canvas._doc, canvas._escape)
+        self.pieces = pieces  # one per document: subsets are the document's
         self.options = options
         self.offset = offset  # distance of the trim box from the media box edge
         self.height = page.height
