@@ -14,6 +14,7 @@ the same bytes.  Metadata the source marks unknown stays out: nothing is invente
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import uuid
@@ -206,12 +207,16 @@ class Parts:
     cover: etree._Element
     toc: list[TocEntry]
     images: dict[str, Asset]
-    texts: dict[tuple[str, str], str]  # the documents' text by (role, weight): epub_style.text_by_font
 
     @property
     def docs(self) -> list[etree._Element]:
         """Every XHTML tree: the pages, the nav, the cover page."""
         return [t for _, _, t, _ in self.pages] + [self.nav, self.cover]
+
+    @functools.cached_property
+    def texts(self) -> dict[tuple[str, str], str]:
+        """The documents' text by (role, weight): walked once, for the fonts and the cover."""
+        return epub_style.text_by_font(self.docs)
 
 
 def build_parts(issue: Issue) -> Parts:
@@ -228,10 +233,10 @@ def build_parts(issue: Issue) -> Parts:
     toc = epub_xhtml.toc_entries(issue)
     nav = epub_xhtml.nav_document(issue, toc)
     cover = epub_xhtml.cover_document(COVER_IMAGE, epub_cover.cover_alt(issue))
-    docs = [*(t for _, _, t, _ in pages), nav, cover]
-    for tree in docs:
+    parts = Parts(pages, nav, cover, toc, images)
+    for tree in parts.docs:
         epub_xhtml.set_language(tree, language(issue))
-    return Parts(pages, nav, cover, toc, images, epub_style.text_by_font(docs))
+    return parts
 
 
 def _all_chars(issue: Issue, parts: Parts) -> str:
@@ -242,7 +247,7 @@ def assemble(issue: Issue, parts: Parts, fs: FontSet, fonts: bool) -> epub.EpubB
     """The ebooklib book: metadata, stylesheet, fonts, images, cover, documents, spine, toc."""
     book = epub.EpubBook()
     add_metadata(book, issue)
-    embedded = epub_style.embed_fonts(fs, parts.docs, parts.texts) if fonts else []
+    embedded = epub_style.embed_fonts(fs, parts.texts) if fonts else []
     css = epub_style.stylesheet(embedded, epub_style.chains_of(fs))
     book.add_item(epub.EpubItem(uid="css", file_name=epub_xhtml.CSS_HREF, media_type="text/css", content=css.encode()))
     for f in embedded:

@@ -144,15 +144,11 @@ def chars_by_face(fs: FontSet, texts: dict[tuple[str, str], str]) -> dict[FaceKe
     return {k: (faces[k], "".join(sorted(chars[k]))) for k in sorted(faces)}
 
 
-def embed_fonts(
-    fs: FontSet, docs: Sequence[etree._Element], texts: dict[tuple[str, str], str] | None = None
-) -> list[EmbeddedFont]:
-    """WOFF2 subsets of exactly the characters each face draws in ``docs``.
-
-    ``texts`` is ``text_by_font(docs)`` when the caller has it already (it walks every tree).
-    """
+def embed_fonts(fs: FontSet, texts: dict[tuple[str, str], str]) -> list[EmbeddedFont]:
+    """WOFF2 subsets of exactly the characters each face draws (``texts``: the documents'
+    ``text_by_font``)."""
     out = []
-    for key, (face, chars) in chars_by_face(fs, texts if texts is not None else text_by_font(docs)).items():
+    for key, (face, chars) in chars_by_face(fs, texts).items():
         href = f"fonts/{key.role}-{key.weight}.woff2"
         out.append(EmbeddedFont(key, href, fs.woff2_subset(face, chars), chars))
     return out
