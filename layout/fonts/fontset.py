@@ -95,6 +95,7 @@ class FontSet:
         base_key = f"v{BASE_VERSION}" if base is None else digest(base)
         self._repertoire_key = hashlib.sha256(f"{base_key}|{digest(extra)}".encode()).hexdigest()
         self._jobs: dict[Path, convert.ConvertJob] = {}
+        self._covered_sets: dict[tuple[str, int], frozenset[int]] = {}
         self._bases: dict[tuple[Path, int, str | None], _Base] = {}
         self._faces: dict[tuple[str, str, bool], Face] = {}
         self._asked: dict[tuple[str, str, bool], Face] = {}  # (role, weight, hw asked for)
@@ -175,11 +176,18 @@ class FontSet:
         job = self._jobs.get(base.out)
         if job is None:
             info = base.info
-            covered = frozenset(cp for cp in self.repertoire if cp in info.cmap)
+            covered = self._covered(info)
             job = self._jobs[base.out] = convert.ConvertJob(
                 base.spec, info.kind, covered, tuple(sorted(info.hwid.values())), base.name,
                 base.out)
         return job
+
+    def _covered(self, info: SourceInfo) -> frozenset[int]:
+        """The repertoire's code points this source face maps (counted once per face)."""
+        k = (info.sha256, info.index)
+        if k not in self._covered_sets:
+            self._covered_sets[k] = frozenset(cp for cp in self.repertoire if cp in info.cmap)
+        return self._covered_sets[k]
 
     def _covered_facts(self, sha: str, index: int, info: SourceInfo) -> tuple[str, bool]:
         """``digest`` of the code points the face covers, and whether they go beyond the
@@ -198,10 +206,9 @@ class FontSet:
                     return facts
         except (OSError, EOFError, ValueError, TypeError, KeyError):
             pass  # absent, damaged, or for another repertoire
-        cmap = info.cmap
-        covered = frozenset(cp for cp in self.repertoire if cp in cmap)
+        covered = self._covered(info)
         rep = digest(covered)
-        extended = covered != frozenset(cp for cp in base_repertoire() if cp in cmap)
+        extended = covered != frozenset(cp for cp in base_repertoire() if cp in info.cmap)
         memo = {"key": self._repertoire_key, "digest": rep, "extended": extended}
         with contextlib.suppress(OSError, ValueError):
             cache.atomic_write(path, marshal.dumps(memo))
