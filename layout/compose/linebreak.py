@@ -172,9 +172,6 @@ class LineMeasurer:
         right = 0.0 if paired_right else self._right_blank(k, last)
         return min(a.squeeze, left + right)
 
-    def _squeeze_inner(self, k: int) -> float:
-        return self.squeeze_at(k, False, False)
-
     def widths(self, i: int, j: int) -> tuple[float, float]:
         """(natural, tightest) width of atoms i..j-1 set as one line."""
         natural = self._w[j] - self._w[i]

@@ -173,10 +173,6 @@ class Face:
         return f"Face({self.name!r}, {self.key})"
 
     @property
-    def source_path(self) -> Path:
-        return self.spec.path
-
-    @property
     def ttf_path(self) -> Path:
         """The cached TrueType file (converted now if needed) for ``reportlab`` ``TTFont``."""
         return self._ensure()

@@ -13,7 +13,6 @@ import hashlib
 from bisect import bisect_right
 from collections.abc import Iterable
 from functools import cache
-from itertools import chain
 
 #: Part of every key derived from the base repertoire: bump when its definition changes.
 BASE_VERSION = 1
@@ -140,9 +139,6 @@ def to_ranges(cps: Iterable[int]) -> list[list[int]]:
             out.append(last)
     return out
 
-
-def from_ranges(ranges: Iterable[Iterable[int]]) -> frozenset[int]:
-    return frozenset(chain.from_iterable(range(lo, hi + 1) for lo, hi in ranges))
 
 
 def digest(cps: Iterable[int]) -> str:
