@@ -152,10 +152,16 @@ def _expand(atoms: list[Atom], i: int, j: int, glue: list[float], extra: float) 
         extra -= each * len(stretchy)
     if extra <= 1e-9:
         return
+    # never inside a Latin word, number, URL or address: pieces of one joined without glue
+    solid = [atoms[i + n - 1].cls is Cls.WESTERN and atoms[i + n].cls is Cls.WESTERN
+             and not atoms[i + n].glue for n in range(count)]
     gaps = [
         n for n in range(1, count)
         if atoms[i + n - 1].cls is not Cls.OPEN and atoms[i + n].cls not in _NO_SPACE_BEFORE
-    ] or list(range(1, count))
+        and not solid[n]
+    ] or [n for n in range(1, count) if not solid[n]]
+    if not gaps:
+        return  # one unbreakable word: set flush left
     each = extra / len(gaps)
     for n in gaps:
         glue[n] += each

@@ -54,8 +54,13 @@ class CompositionStyle(NamedTuple):
     latin_gap_min: float = 0.125
     #: half-width (二分) digits, GB/T 15835-1995
     halfwidth_digits: bool = False
-    #: word space in bylines and between Latin words (em)
+    #: a space typed between CJK neighbours, as in bylines and datelines (记者 张铮) (em)
     word_space: float = 0.25
+    #: the space between two Latin words (em), its shrink limit and its stretch limit:
+    #: clreq §3.5 lets western word spaces shrink to ¼ em, §5 stretch them to ½ em first
+    latin_space: float = 1 / 3
+    latin_space_min: float = 0.25
+    latin_space_max: float = 0.5
     #: last line of a paragraph: left | right | center | justify
     last_line: str = "left"
     #: no last line holding a single character (孤字), clreq §5
