@@ -78,8 +78,24 @@ class CompositionStyle(NamedTuple):
 
 CLREQ = CompositionStyle(name="clreq")
 
-#: Regime A of the sample page: news items set push-out, exact measure, 二分 digits
-#: with a small gap, no squeezing of single marks, line-end marks kept full width.
+#: Regime A of the sample page (seed-analysis.md; "seed N" is a line of the extracted text).
+#: Every value is the evidence's, or says why it departs:
+#:
+#: * ``push="out-only"``, ``squeeze={}``: a single mark is never squeezed (seeds 20, 26).
+#: * ``pair_kerning`` 0.5 (clreq): adjacent marks share a blank (seed 116, 17 in 16 em);
+#:   ``bracket_pair_kerning`` 1.0: a ”“ pair takes 1 em (seed 74, 18 in 16 em).
+#: * ``trim_line_start``: an opening mark at a line start is half width (seed 116);
+#:   ``trim_line_end`` off: a line-end mark keeps its full width (seeds 30, 112).
+#: * ``halfwidth_digits``, ``latin_gap`` 0.125 (min 0.0625): digits ½ em with a gap at each
+#:   hanzi boundary of more than 0 and at most about 0.17 em; ¼ em is too wide (seeds 12-14).
+#: * ``tag_position="own-line"``: 阶。 moved down to keep （魏宣） company (seeds 32-33).
+#: * ``word_space`` 0.6: the space typed in bylines and datelines (记者 张铮).  seed-analysis
+#:   reads "about ⅓ em" assuming the dateline paragraph is indented 2 em; but seed 72 holds
+#:   本报讯（记者 张铮 通讯员 刘勇） (14 em and three spaces) in 16 em, impossible after an indent,
+#:   so the run-in dateline starts flush, and then its spaces are at most ⅔ em (seed 72) and,
+#:   with the typed space of seed 323, more than ½ em (姜 did not fit): 0.6, in between
+#:   (0.34 loses seeds 72 and 323, 0.67 seed 72).  A byline's own space, not a Latin one.
+#: * ``latin_space`` ⅓ em (clreq): the page prints no Latin words to measure.
 NEWS = CompositionStyle(
     name="news",
     push="out-only",
@@ -93,9 +109,13 @@ NEWS = CompositionStyle(
     word_space=0.6,
 )
 
-#: Regime B: features and boxes set push-in: ，、；： give up to ½ em, quotes and
-#: brackets ¼ em, 。？！ nothing.  Its columns are a little under a whole number of
-#: characters (16.8 em in a 17-em column), so a line of plain hanzi never fills one.
+#: Regime B: features and boxes set push-in (seed 224): ，、；： give up to ½ em; 。 nothing
+#: (seeds 235, 257), nor ？！, treated like 。 (no seed line tells).  Quotes and brackets give up to
+#: ½ em, not the "about ¼ em" seed-analysis reads from seed 301 (which needs only 0.1 em from
+#: each quote): seeds 153 and 245 hold 18 characters in 16.8 em with one comma and a pair of
+#: quotes, so each quote gave at least 0.35 em.  Its columns are a little under a whole number
+#: of characters (16.8 em in a 17-em column), so a line of plain hanzi never fills one.  Digits,
+#: digit gap, tag and both spaces: as in ``NEWS`` (the same typesetter).
 FEATURE = CompositionStyle(
     name="feature",
     push="in-max",
@@ -109,9 +129,11 @@ FEATURE = CompositionStyle(
     word_space=0.6,
 )
 
-#: The 相关链接 box: push-in like the features, digits set without a gap.
-BOX = FEATURE.with_(name="box", latin_gap=0.0, latin_gap_min=0.0, tag_position="run-in")
-#: Photo captions: push-out, digits set without a gap.
-CAPTION = NEWS.with_(name="caption", latin_gap=0.0, latin_gap_min=0.0)
+#: The 相关链接 box: push-in like the features; its closing （记者 许廷合） runs in on the last
+#: line (seed 430).  The digit gap is the page's: no line of the box shows another.
+BOX = FEATURE.with_(name="box", tag_position="run-in")
+#: Photo captions: push-out like the news items (seeds 435-439), the page's digit gap (no
+#: caption line shows another).
+CAPTION = NEWS.with_(name="caption")
 
 STYLES: dict[str, CompositionStyle] = {s.name: s for s in (CLREQ, NEWS, FEATURE, BOX, CAPTION)}
