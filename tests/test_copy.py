@@ -281,3 +281,83 @@ def test_page_renders(pdf, tmp_path):
     subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(pdf),
                     str(tmp_path / "p")], check=True)
     assert list(tmp_path.glob("p*.png"))
+
+
+# ---- the segmenter and the spaces, on the composer's own terms ---------------------------
+
+def test_latin_runs_become_words_with_break_points_only_where_allowed():
+    from layout.compose.classes import Cls
+    from layout.compose.segment import tokens
+
+    def pieces(text):
+        return [t if c is not Cls.BREAK else "|" for t, c in tokens(text)]
+
+    assert pieces("Skłodowska-Curie") == ["Skłodowska-", "|", "Curie"]
+    assert pieces("Dvořák") == ["Dvořák"]
+    for whole in ("5.8%", "¥3,000", "100km/h", "NASA/JPL", "Αθήνα", "Москва", "Ceaușescu"):
+        assert pieces(whole) == [whole]
+    assert pieces("service@example.org") == ["service", "|", "@example.", "|", "org"]
+    assert "".join(pieces("https://www.example.org/a/b?x=1&y=2")) == \
+        "https://|www.|example.|org/|a/|b?|x=|1&|y=|2"
+    assert pieces("１２３４ＡＢＣ") == ["１２３４ＡＢＣ"]
+    # an ASCII mark alone between hanzi takes its full-width kin's class; inside a word it stays
+    assert [c for _, c in tokens(",")] == [Cls.PAUSE]
+    assert [c for _, c in tokens("(")] == [Cls.OPEN]
+    assert list(tokens("hungry,")) == [("hungry,", Cls.WESTERN)]
+    assert list(tokens("ab(")) == [("ab", Cls.WESTERN), ("(", Cls.OPEN)]
+
+
+@pytest.fixture(scope="module")
+def fonts():
+    from layout.fonts import FontSet
+
+    return FontSet.load(extra_chars="".join(PARAGRAPHS) + "德沃夏克与")  # the repertoire
+
+
+def _set(fonts, text, style, measure=40):
+    from layout.compose.paragraph import compose_paragraph
+    from layout.compose.prepare import TextRun
+
+    return compose_paragraph([TextRun(text, size=9.0)], style, fonts, [measure * 9.0], indent=0)
+
+
+def _gap(line, left: str, right: str) -> float:
+    """em between the glyph ending with ``left`` and the next, starting with ``right``."""
+    gs = line.glyphs
+    for a, b in zip(gs, gs[1:], strict=False):
+        if a.text.endswith(left) and b.text.startswith(right):
+            return (b.x - a.x - a.width) / 9.0
+    raise AssertionError(f"{left}{right} not in {line.text}")
+
+
+def test_three_spaces_three_fields(fonts):
+    """Between Latin words the Latin word space, in a byline the byline space, next to hanzi
+    the CJK-Latin gap: each from its own style field, none borrowed from another."""
+    from layout.compose.style import CAPTION, NEWS
+
+    [line] = _set(fonts, "记者 张铮 said Dr. Smith 摄", NEWS.with_(last_line="left"))
+    assert abs(_gap(line, "者", "张") - NEWS.word_space) < 1e-6
+    assert abs(_gap(line, "Dr.", "Smith") - NEWS.latin_space) < 1e-6
+    assert abs(_gap(line, "Smith", "摄") - 0.25) < 1e-6  # a typed space: clreq's ¼ em
+    # captions set digits against their hanzi, but a typed space next to Latin stays a space
+    [line] = _set(fonts, "Photo: NASA/JPL-Caltech 摄", CAPTION)
+    assert abs(_gap(line, "Photo:", "NASA") - CAPTION.latin_space) < 1e-6
+    assert _gap(line, "Caltech", "摄") >= 0.25 - 1e-6
+
+
+def test_a_word_of_two_faces_is_solid_and_whole(fonts):
+    """Dvořák's ř and Αθήνα's ή may come from another face than their neighbours: the word is
+    split into clusters of one face, set with no gap and no break between them."""
+    from layout.compose.style import NEWS
+
+    for measure in (6, 7, 8, 10):  # each word fits the measure (wider ones are force-broken)
+        lines = _set(fonts, "德沃夏克Dvořák与Αθήνα与Ceaușescu", NEWS, measure)
+        for line in lines:
+            gs = line.glyphs
+            for a, b in zip(gs, gs[1:], strict=False):
+                if a.cls == b.cls == "western" and a.face != b.face:
+                    assert abs(b.x - a.x - a.width) < 1e-6, line.text
+        text = "".join(ln.text for ln in lines)
+        assert text == "德沃夏克Dvořák与Αθήνα与Ceaușescu"
+        for word in ("Dvořák", "Αθήνα", "Ceaușescu"):
+            assert any(word in ln.text for ln in lines), (measure, [ln.text for ln in lines])
