@@ -1,7 +1,9 @@
 """Prepare: text runs → atoms, the unbreakable boxes the line breaker works with.
 
 An atom is a hanzi, one punctuation mark, a Latin word or a number with its
-signs, or an inseparable long mark (—— ……).  Each atom knows its natural
+signs, or an inseparable long mark (—— ……).  ``segment`` finds the words (UAX #14, URLs
+and e-mail addresses); a word whose letters come from two faces, or that may break inside
+(after a hyphen, in a URL), is several atoms joined with no glue.  Each atom knows its natural
 width, the blank halves a punctuation mark may give up (clreq §3), the glue in
 front of it (hanzi–western gap, word space; clreq §4) and whether a line may
 end before it.  Widths come from the real font metrics.
@@ -285,9 +287,9 @@ def _join(prev_cls: Cls, cls: Cls, em: float, style: CompositionStyle,
 
     Three spaces, three style fields: between two Latin words the Latin word space
     (``latin_space``, about ⅓ em); between a Latin word or number and a hanzi the CJK-Latin
-    gap (``latin_gap``, clreq §4), where a typed space is kept at least as wide as clreq's
-    ¼ em gap (so ``Photo: NASA/JPL-Caltech 摄`` keeps its space in styles whose digits touch
-    their hanzi); between other neighbours (a byline's ``记者 张铮``) ``word_space``.
+    gap (``latin_gap``, clreq §4), where a typed space is set as clreq's ¼ em gap, never
+    narrower than the style's own (``Photo: NASA/JPL-Caltech 摄`` keeps its space whatever
+    the style's digit gap); between other neighbours (a byline's ``记者 张铮``) ``word_space``.
     """
     glue = glue_min = 0.0
     stretch_glue = False
