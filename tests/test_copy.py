@@ -361,3 +361,14 @@ def test_a_word_of_two_faces_is_solid_and_whole(fonts):
         assert text == "德沃夏克Dvořák与Αθήνα与Ceaușescu"
         for word in ("Dvořák", "Αθήνα", "Ceaușescu"):
             assert any(word in ln.text for ln in lines), (measure, [ln.text for ln in lines])
+
+
+def test_the_sample_types_a_space_only_where_its_line_arithmetic_needs_one():
+    """The rule written in the sample's source comment, applied to the seed's five comparable
+    gaps: typed where the printed line had room for its next unit without it."""
+    source = (ROOT / "source" / "000_024ecb8943099354.xml").read_text(encoding="utf-8")
+    body = source.split("-->", 1)[1]  # past the comment that states the rule
+    for typed in ("当日， 在讲解员", "本报讯 （记者 许廷合 通讯员 丁姜岚）"):
+        assert typed in body
+    for solid in ("小区（网格）", "县（市、区）中", "丁姜岚）</dateline>5月"):
+        assert solid in body
