@@ -73,7 +73,7 @@ def _place(m: LineMeasurer, i: int, j: int, target: float, align: str, justify: 
     if diff < -1e-9:
         _shrink(m, i, j, left, right, glue, -diff)
     elif diff > 1e-9:
-        _expand(m.atoms, i, j, glue, diff)
+        _expand(m.atoms, i, j, glue, diff, m.style.latin_space_max)
     if not justify:
         width = sum(widths) - sum(left) - sum(right) + sum(glue)
         free = target - width
@@ -139,22 +139,32 @@ def _take(room: list[float], need: float, apply) -> float:
     return max(0.0, need - total)
 
 
-def _expand(atoms: list[Atom], i: int, j: int, glue: list[float], extra: float) -> None:
+def _expand(atoms: list[Atom], i: int, j: int, glue: list[float], extra: float,
+            latin_space_max: float = 0.5) -> None:
+    """Spread ``extra`` pt: word spaces and gaps first, each up to its limit (a Latin word
+    space to ``latin_space_max`` em, the others ``GLUE_STRETCH`` em over their width), all
+    equally; then the gaps between characters (clreq §5)."""
     count = j - i
     if count < 2:
         return
-    stretchy = [n for n in range(1, count) if atoms[i + n].stretch_glue]
-    if stretchy:
-        cap = GLUE_STRETCH * atoms[i].size
-        each = min(cap, extra / len(stretchy))
-        for n in stretchy:
-            glue[n] += each
-        extra -= each * len(stretchy)
+    size = atoms[i].size
+    caps = {n: (max(0.0, latin_space_max * size - glue[n])
+                if atoms[i + n - 1].cls is Cls.WESTERN and atoms[i + n].cls is Cls.WESTERN
+                else GLUE_STRETCH * size)
+            for n in range(1, count) if atoms[i + n].stretch_glue}
+    while caps and extra > 1e-9:  # equal shares, a glue that reaches its limit drops out
+        each = extra / len(caps)
+        full = {n: c for n, c in caps.items() if c <= each}
+        for n, c in (full or caps).items():
+            given = c if full else each
+            glue[n] += given
+            extra -= given
+        caps = {n: c for n, c in caps.items() if n not in full} if full else {}
     if extra <= 1e-9:
         return
     # never inside a Latin word, number, URL or address: pieces of one joined without glue
     solid = [atoms[i + n - 1].cls is Cls.WESTERN and atoms[i + n].cls is Cls.WESTERN
-             and not atoms[i + n].glue for n in range(count)]
+             and not atoms[i + n].glue and not atoms[i + n].stretch_glue for n in range(count)]
     gaps = [
         n for n in range(1, count)
         if atoms[i + n - 1].cls is not Cls.OPEN and atoms[i + n].cls not in _NO_SPACE_BEFORE

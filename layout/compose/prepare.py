@@ -349,8 +349,9 @@ def split_overlong(atoms: list[Atom], limit: float, fonts: FontSource,
         pieces = []
         for n, ch in enumerate(a.text):
             face = fonts.resolve(role, weight, ch, hw)
+            # stretch_glue: a broken word may be letter-spaced (within the justifier's limit)
             piece = Atom(ch, Cls.WESTERN, face.key, a.size, face.advance(ch) * a.size, 0.0, 0.0,
-                         0.0, 0.0, 0.0, False, True, False)
+                         0.0, 0.0, 0.0, True, True, False)
             if n == 0:  # the first letter keeps the word's glue and break permission
                 piece = piece._replace(glue=a.glue, glue_min=a.glue_min, stretch_glue=a.stretch_glue,
                                        breakable=a.breakable, space=a.space)
