@@ -79,7 +79,8 @@ def test_furniture_line_wider_than_its_frame(tmp_path: Path) -> None:
         f'<furniture id="lab" kind="label" {RIGHT} y="0line" height="4line" role="hei" size="小二">'
         "<line>推进教育整顿打造政法铁军</line></furniture>"))
     refused(proc, src, out, "<line>推进教育整顿",
-            r"label line '推进教育整顿打造政法铁军' overflows furniture 'lab' by (?P<amount>[\d.]+)pt")
+            r"label line '推进教育整顿打造政法铁军' is [\d.]+pt wide but its frame only 117.0pt: "
+            r"it overflows furniture 'lab' by (?P<amount>[\d.]+)pt")
 
 
 def test_figure_under_the_text_of_an_article_without_flow(tmp_path: Path) -> None:
@@ -137,8 +138,8 @@ def test_headline_wider_than_its_frame(tmp_path: Path) -> None:
     article = ARTICLE.replace("<line>标题新闻</line>", "<line>标题新闻标题新闻标题新闻标题新闻</line>")
     proc, src, out = build(tmp_path, article)
     m = refused(proc, src, out, "<line>标题新闻",
-                r"headline line '标题新闻标题新闻标题新闻标题新闻' overflows article a1 by "
-                r"(?P<amount>[\d.]+)pt: it is (?P<wide>[\d.]+)pt wide, its frame 243.0pt")
+                r"headline line '标题新闻标题新闻标题新闻标题新闻' is (?P<wide>[\d.]+)pt wide but "
+                r"its frame only 243.0pt: it overflows article a1 by (?P<amount>[\d.]+)pt")
     assert float(m["wide"]) == pytest.approx(16 * 22, abs=1)  # 16 hanzi of 二号
 
 

@@ -112,8 +112,8 @@ class PageComposer:
         line = lines[0]
         if line.natural > width + 0.01:
             self.overflow(owner, pos, (
-                f"{what} line {text!r} overflows {owner.label} by {line.natural - width:.1f}pt: "
-                f"it is {line.natural:.1f}pt wide, its frame {width:.1f}pt"))
+                f"{what} line {text!r} is {line.natural:.1f}pt wide but its frame only "
+                f"{width:.1f}pt: it overflows {owner.label} by {line.natural - width:.1f}pt"))
         free = max(0.0, width - line.natural)
         shift = {"center": free / 2, "right": free}.get(align, 0.0)
         if shift:
@@ -517,18 +517,20 @@ def balanced(lines: int, columns: int, capacity: int) -> list[int]:
 
 def keep_together(counts: list[int], paragraphs: Sequence[tuple[int, int, CompositionStyle]],
                   capacity: int) -> list[int]:
-    """Move column breaks down by one line where a paragraph's style forbids a widow (its
-    last line alone at the top of a column, 孤行) or a club line (its first line alone at
-    the foot of one), when the next column has room (clreq §5)."""
+    """Move column breaks by one line where a paragraph's style forbids a widow (its last
+    line alone at the top of a column, 孤行: the line goes up to the column before, which
+    stays the longer) or a club line (its first line alone at the foot of a column: it
+    goes down to the next), when the column that takes the line has room (clreq §5)."""
     counts = list(counts)
     for c in range(len(counts) - 1):
         cut = sum(counts[:c + 1])  # the first line of column c + 1
         for start, end, style in paragraphs:
             if not start < cut < end:
                 continue
-            club = style.club_control and cut - start == 1
-            widow = style.widow_control and end - cut == 1
-            if (club or widow) and counts[c] > 1 and counts[c + 1] < capacity:
+            if style.widow_control and end - cut == 1 and counts[c] < capacity and counts[c + 1] > 1:
+                counts[c] += 1
+                counts[c + 1] -= 1
+            elif style.club_control and cut - start == 1 and counts[c + 1] < capacity and counts[c] > 1:
                 counts[c] -= 1
                 counts[c + 1] += 1
             break
