@@ -178,3 +178,12 @@ def red_pixels(pdf: Path, stem: Path) -> int:
     with Image.open(stem.with_suffix(".png")) as img:
         rgb = img.convert("RGB").tobytes()
     return sum(1 for k in range(0, len(rgb), 3) if rgb[k] > 180 and rgb[k + 1] < 80 and rgb[k + 2] < 80)
+
+
+def test_unbreakable_unit_wider_than_its_column(tmp_path: Path) -> None:
+    """—— is 2 em and never split: in a 1.5 zi column its ink runs into the gutter."""
+    article = ARTICLE.replace('columns="2" measure="13zi"', 'columns="2" measure="1.5zi"').replace(
+        f"<p>{BODY_TEXT}</p>", '<p indent="0">——魏都</p>')
+    proc, src, out = build(tmp_path, article)
+    refused(proc, src, out, '<article id="a1"',
+            r"line 1 of article a1 \('——'\) overflows its 13.5pt column by (?P<amount>[\d.]+)pt")

@@ -146,6 +146,7 @@ class PageComposer:
         groups: list[Group] = []
         rules: list[RuleLine] = []
         if page.header:
+            self.where["header"] = page.header.pos
             groups.append(self.header(page))
             h = page.header.rect
             rules.append(RuleLine("header-rule", h.x, h.bottom - 2, h.right, h.bottom - 2, 1.0, "double"))
@@ -334,8 +335,15 @@ class PageComposer:
             order = slots
         overset = max(0, len(placed) - len(order))
         blocks: dict[int, list[PlacedLine]] = {}
-        for (line, offset), slot in zip(placed, order, strict=False):
-            blocks.setdefault(slot.region, []).append(PlacedLine(line, slot.x + offset, slot.baseline))
+        wide = None  # the first line whose ink leaves its column (into the gutter or beyond)
+        for k, ((line, offset), slot) in enumerate(zip(placed, order, strict=False), 1):
+            pl = PlacedLine(line, slot.x + offset, slot.baseline)
+            blocks.setdefault(slot.region, []).append(pl)
+            box = frames.ink(pl)
+            if wide is None and box is not None:
+                beyond = max(slot.x - box.x, box.right - slot.x - slot.measure)
+                if beyond > frames.TOLERANCE:
+                    wide = (k, line.text, beyond, slot.measure)
         out = []
         for region, lines in sorted(blocks.items()):
             top = lines[0].baseline - ASCENT * lines[0].line.size - 1
@@ -347,6 +355,11 @@ class PageComposer:
             self.overflow(owner, pos, (
                 f"{owner.label} overset by {overset} lines: {len(placed)} lines set, "
                 f"room for {len(order)}"))
+        if wide is not None:
+            k, text, beyond, width = wide
+            self.overflow(owner, pos, (
+                f"line {k} of {owner.label} ({text[:12]!r}) overflows its {width:.1f}pt column "
+                f"by {beyond:.1f}pt (a unit that cannot be broken)"))
         return out, overset
 
     # ---- frames ------------------------------------------------------------------
