@@ -8,8 +8,8 @@ Two page-level passes over a composed page, shared by every kind of frame:
   composer's specific overflow checks, so that nothing prints over another frame at
   exit 0 whatever the cause;
 - ``between_frames`` places the automatic hairlines between frames only in the gutter
-  between two frames that face each other, and ``clear_of_type`` cuts any rule where
-  it would touch type.
+  between two frames that face each other, and ``clear_of_type`` shortens or leaves out
+  any rule that would touch type.
 """
 
 from __future__ import annotations
@@ -137,8 +137,10 @@ def between_frames(frames: Sequence[tuple[str, Rect]], body_size: float,
 
 def clear_of_type(rules: Iterable[RuleLine], type_boxes: Sequence[Rect], body_size: float,
                   shortest: float) -> list[RuleLine]:
-    """Rules cut where they would come within ``RULE_CLEARANCE`` em of a line of type;
-    pieces shorter than ``shortest`` pt are dropped (a stub of rule is noise)."""
+    """Rules kept clear of type by ``RULE_CLEARANCE`` em: a vertical rule is shortened to
+    its longest clear stretch (a column ending short, a head group across the top), kept if
+    at least ``shortest`` pt long; a horizontal rule that type would touch is left out
+    (broken into pieces around the type it would read as a mistake)."""
     clear = RULE_CLEARANCE * body_size
     out = []
     for rule in rules:
@@ -147,18 +149,18 @@ def clear_of_type(rules: Iterable[RuleLine], type_boxes: Sequence[Rect], body_si
             y0, y1 = sorted((rule.y1, rule.y2))
             pieces = _cut(y0, y1, ((r.y - clear, r.bottom + clear) for r in type_boxes
                                    if r.x - clear < x < r.right + clear))
-            made = [rule._replace(y1=p0, y2=p1) for p0, p1 in pieces if p1 - p0 >= shortest]
+            if pieces:
+                p0, p1 = max(pieces, key=lambda p: p[1] - p[0])
+                if p1 - p0 >= shortest:
+                    out.append(rule._replace(y1=p0, y2=p1))
         elif abs(rule.y1 - rule.y2) < 0.01:  # horizontal
             y = rule.y1
             x0, x1 = sorted((rule.x1, rule.x2))
-            pieces = _cut(x0, x1, ((r.x - clear, r.right + clear) for r in type_boxes
-                                   if r.y - clear < y < r.bottom + clear))
-            made = [rule._replace(x1=p0, x2=p1) for p0, p1 in pieces if p1 - p0 >= shortest]
+            if not any(r.y - clear < y < r.bottom + clear and r.x - clear < x1 and r.right + clear > x0
+                       for r in type_boxes):
+                out.append(rule)
         else:
-            made = [rule]
-        if len(made) > 1:
-            made = [m._replace(id=f"{m.id}-{n}") for n, m in enumerate(made, 1)]
-        out += made
+            out.append(rule)
     return out
 
 
