@@ -166,13 +166,14 @@ def test_sample_rules_never_touch_type() -> None:
 
 def test_rules_only_between_frames(tmp_path: Path) -> None:
     """Two articles that touch (no gutter) and a grid narrower than the type area: no rule
-    through the type where the frames touch, none in the empty space right of the frames."""
+    through the type where the frames touch, none in the empty space right of the frames,
+    and the rule between the rows in the gutter between them."""
     text = "魏都区委书记李朝锋主持召开会议，传达学习会议精神，研究部署工作。" * 4
     a1 = (f'<article id="a1" x="0zi" width="13zi" y="0line" height="20line" style="body" '
           f'measure="13zi"><p>{text}</p></article>')
     a2 = (f'<article id="a2" x="13zi" width="13zi" y="0line" height="20line" style="body" '
           f'measure="13zi"><p>{text}</p></article>')
-    a3 = (f'<article id="a3" x="0zi" width="26zi" y="20line" height="10line" style="body" '
+    a3 = (f'<article id="a3" x="0zi" width="26zi" y="21line" height="10line" style="body" '
           f'columns="2" measure="12zi"><p>{text}</p></article>')
     page = layout_of(tmp_path, a1, a2, a3)
     assert_clear_of_type(page)
@@ -180,5 +181,8 @@ def test_rules_only_between_frames(tmp_path: Path) -> None:
     assert all(max(r.x1, r.x2) <= right + 0.01 for r in page.rules)
     bottom = max(g.rect.bottom for g in page.groups)
     assert all(max(r.y1, r.y2) <= bottom + 0.01 for r in page.rules)
-    # the frames below a1 and a2 still get their rule, in the gutter between the rows
-    assert any(abs(r.y1 - r.y2) < 0.01 and abs(r.y1 - page.groups[2].rect.y) < 0.01 for r in page.rules)
+    # a1 and a2 get their rule above a3, midway in the gutter between the rows, and none
+    # where type touches (the horizontal rule, on the edge a1 and a2 share with a3's type)
+    middle = (page.groups[0].rect.bottom + page.groups[2].rect.y) / 2
+    below = [r for r in page.rules if abs(r.y1 - r.y2) < 0.01 and abs(r.y1 - middle) < 0.01]
+    assert {r.id for r in below} == {"a1-rule-below", "a2-rule-below"}
