@@ -145,6 +145,7 @@ class PageComposer:
         geo = page.geometry
         groups: list[Group] = []
         rules: list[RuleLine] = []
+        self.flagged = set()  # ids are unique in an issue, but every page has its "header"
         if page.header:
             self.where["header"] = page.header.pos
             groups.append(self.header(page))
