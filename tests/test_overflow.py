@@ -187,3 +187,15 @@ def test_unbreakable_unit_wider_than_its_column(tmp_path: Path) -> None:
     proc, src, out = build(tmp_path, article)
     refused(proc, src, out, '<article id="a1"',
             r"line 1 of article a1 \('——'\) overflows its 13.5pt column by (?P<amount>[\d.]+)pt")
+
+
+def test_caption_placed_over_another_frame(tmp_path: Path) -> None:
+    """The last net: a caption the source places itself (x, y, width, height) over the
+    article beside its figure prints over that article's frame."""
+    figure = (f'<figure id="f1" {RIGHT} y="0line" height="10line">'
+              '<caption x="20zi" width="13zi" y="12line" height="3line">图为当日，辖区居民庆祝。</caption>'
+              "</figure>")
+    proc, src, out = build(tmp_path, ARTICLE, figure)
+    refused(proc, src, out, '<figure id="f1"',
+            r"line 1 \('图为当日，辖区居民庆祝。'\) of figure 'f1' prints over article 'a1' "
+            r"\((?P<amount>[\d.]+)×[\d.]+pt\)")

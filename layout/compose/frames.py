@@ -63,21 +63,21 @@ def stray_lines(groups: Sequence[Group], parents: dict[str, str]) -> Iterator[St
         # frames this group's type must keep out of: its nested frames, and any frame that
         # is neither it, its parent, nor one it is allowed to overlay (overlapping frames
         # were declared overlay="true", the reader refuses the rest)
+        # (a picture lies inside its figure's frame: keeping out of the frame keeps out of it)
         others = [g for g in groups if g.id != group.id and g.id != parents.get(group.id)
                   and (parents.get(g.id) == group.id or not g.rect.overlaps(group.rect))]
-        pictures = [(g, f.rect) for g in groups if g.id != group.id for f in g.figures
-                    if parents.get(group.id) != g.id]
         index = 0
         for block in group.blocks:
+            # a caption placed by the source (x, y, width, height) has that frame of its own
+            own = block.rect if block.kind == "caption" and not group.rect.contains(block.rect) \
+                else group.rect
             for placed in block.lines:
                 index += 1
                 box = ink(placed)
                 if box is None:
                     continue
-                beyond = outside(box, group.rect)
+                beyond = outside(box, own)
                 over = next((g for g in others if _enters(box, g.rect)), None)
-                if over is None:
-                    over = next((g for g, r in pictures if _enters(box, r)), None)
                 if beyond > TOLERANCE or over is not None:
                     yield Stray(group, index, placed.text,
                                 beyond if beyond > TOLERANCE else 0.0, over, box)
