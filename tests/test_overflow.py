@@ -199,3 +199,31 @@ def test_caption_placed_over_another_frame(tmp_path: Path) -> None:
     refused(proc, src, out, '<figure id="f1"',
             r"line 1 \('图为当日，辖区居民庆祝。'\) of figure 'f1' prints over article 'a1' "
             r"\((?P<amount>[\d.]+)×[\d.]+pt\)")
+
+
+def test_head_group_taller_than_its_own_frame(tmp_path: Path) -> None:
+    """A head group placed by the source (x, y, width, height) is held to that frame."""
+    article = ARTICLE.replace("<head>", '<head x="0zi" width="27zi" y="0line" height="2line">').replace(
+        "<line>标题新闻</line>", "<line>标题新闻</line><line>第二行</line>")
+    proc, src, out = build(tmp_path, article)
+    refused(proc, src, out, "<head ",
+            r"head group of article a1 overflows its frame by (?P<amount>[\d.]+)pt: it is [\d.]+pt "
+            r"tall, its frame 22.5pt")
+
+
+def test_head_group_taller_than_its_reserved_lines(tmp_path: Path) -> None:
+    """``lines`` reserves body lines for the head group: a taller one would print into the text."""
+    article = ARTICLE.replace("<head>", '<head lines="2">').replace(
+        "<line>标题新闻</line>", "<line>标题新闻</line><line>第二行</line>")
+    proc, src, out = build(tmp_path, article)
+    refused(proc, src, out, "<head ",
+            r"head group of article a1 overflows the 2 body line\(s\) reserved for it by "
+            r"(?P<amount>[\d.]+)pt \(it needs \d+ lines\)")
+
+
+def test_byline_below_the_frame(tmp_path: Path) -> None:
+    article = ARTICLE.replace('height="20line"', 'height="5line"').replace(
+        "</head>", "</head><byline>" + "本报记者 许廷合 实习生 徐睿晗 通讯员 张铮 刘勇 文/图 " * 3 + "</byline>")
+    proc, src, out = build(tmp_path, article)
+    refused(proc, src, out, "<byline>",
+            r"byline of article a1 overflows the frame by (?P<amount>[\d.]+)pt")
