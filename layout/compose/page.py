@@ -30,6 +30,7 @@ from layout.compose.boxes import (
     RuleLine,
     TextBlock,
 )
+from layout.compose.frames import ASCENT
 from layout.compose.lines import Line
 from layout.compose.paragraph import compose_paragraph
 from layout.compose.prepare import FontSource, TextRun
@@ -51,8 +52,6 @@ from layout.read.model import (
     TextStyle,
 )
 
-#: where the baseline sits below the top of a line's em box (Noto CJK: ascender 0.88 em)
-ASCENT = 0.88
 #: line height of headline parts, in units of their size
 HEAD_LEADING = {"kicker": 1.4, "headline": 1.25, "subhead": 1.4}
 #: the run-in 电头 (本报讯…) is set in 黑体 (rules §6, datelines)
