@@ -1,13 +1,16 @@
 """Compose one paragraph: prepare → break → finalize (the Typst inline pipeline).
 
-Also the paragraph-end rules of the style: the closing tag (（魏宣）) and the
-orphan rule (no last line of a single character, clreq §5).
+Also the paragraph-end rules of the style: the closing tag (（魏宣）), which pulls a
+unit down to share the last line only if the line left behind is letter-spaced by no
+more than the style's ``stretch_limit``, and the orphan rule (no last line of a single
+character, clreq §5).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from layout.compose.classes import Cls
 from layout.compose.justify import place_lines
 from layout.compose.linebreak import LineMeasurer, Span, break_lines, is_full, last_break_inside
 from layout.compose.lines import Line
@@ -66,6 +69,9 @@ def compose_paragraph(
         elif position == "own-line":
             if is_full(last, avail(len(spans) - 1), em):
                 pulled = _pull_down(m, spans, avail, extra=tail_line.natural + TAG_GAP * em)
+                if pulled is not None and _letter_spacing(m.atoms, pulled[-2], avail(len(spans) - 1)) \
+                        > style.stretch_limit * em + 1e-6:
+                    pulled = None  # the line left behind would be letter-spaced too widely
                 place_tail_alone = pulled is None
                 spans = pulled or spans
             else:
@@ -118,6 +124,22 @@ def _pull_down(m: LineMeasurer, spans: list[Span], avail, extra: float = 0.0) ->
     if nat > avail(len(spans) - 1) + 1e-6:
         return None
     return spans[:-2] + [Span(prev.start, cut, *m.widths(prev.start, cut)), Span(cut, last.end, nat, tight)]
+
+
+#: classes no letter-space goes before (clreq §5: never before a closing mark)
+_NO_SPACE_BEFORE = (Cls.CLOSE, Cls.PAUSE, Cls.STOP, Cls.DIVIDE)
+
+
+def _letter_spacing(atoms: list, span: Span, width: float) -> float:
+    """How far (pt) each gap of ``span`` widens when it is justified to ``width``: the
+    shortfall spread over the gaps that take letter-spacing (not after an opening mark,
+    not before a closing one)."""
+    gaps = sum(1 for k in range(span.start + 1, span.end)
+               if atoms[k - 1].cls is not Cls.OPEN and atoms[k].cls not in _NO_SPACE_BEFORE)
+    short = width - span.natural
+    if short <= 0:
+        return 0.0
+    return short / gaps if gaps else float("inf")
 
 
 def _with_tail(line: Line, tail: Line, measure: float) -> Line:

@@ -60,6 +60,14 @@ class CompositionStyle(NamedTuple):
     last_line: str = "left"
     #: no last line holding a single character (孤字), clreq §5
     orphan_control: bool = False
+    #: no paragraph's last line alone at the top of a balanced column (孤行), clreq §5
+    widow_control: bool = False
+    #: no paragraph's first line alone at the foot of a balanced column (TeX's club line)
+    club_control: bool = False
+    #: the most (em) a gap between two characters may widen when a unit is pulled down
+    #: to keep a closing tag company (tag_position "own-line"); beyond it the tag takes
+    #: a line of its own
+    stretch_limit: float = 0.25
     #: where a closing tag such as （魏宣） goes: "run-in" shares the last line, flush right, when
     #: it fits; "own-line" gets a line of its own, flush right, except that under a full last
     #: line the last unit is pulled down to keep the tag company
@@ -71,7 +79,8 @@ class CompositionStyle(NamedTuple):
         return self._replace(**changes)
 
 
-CLREQ = CompositionStyle(name="clreq")
+#: clreq's defaults, with its §5 advice on widows and club lines taken
+CLREQ = CompositionStyle(name="clreq", widow_control=True, club_control=True)
 
 #: Regime A of the sample page: news items set push-out, exact measure, 二分 digits
 #: with a small gap, no squeezing of single marks, line-end marks kept full width.
