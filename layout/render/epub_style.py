@@ -247,6 +247,8 @@ header.head > * { break-after: avoid; page-break-after: avoid; }
 header.head.left > * { text-align: start; }
 header.head:not(.left) > * { text-spacing-trim: trim-start; }
 .kicker, .subhead { text-align: center; margin: 0.25em 0; text-wrap: balance; }
+.phrases { word-break: keep-all; overflow-wrap: anywhere; }
+article.lead { margin-bottom: 3em; }
 .byline { margin: 0 0 0.5em 0; break-after: avoid; page-break-after: avoid; }
 .furniture-label { font-size: 1.25em; margin: 0.25em 0; }
 .inverse { display: inline-block; border: 0.15em solid currentColor; padding: 0.1em 0.6em; }

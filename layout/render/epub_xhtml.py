@@ -305,20 +305,22 @@ def head_id(art: Article) -> str:
 
 def add_head(article: etree._Element, art: Article, level: int) -> None:
     """``<header>``: kicker ``p.kicker``, the headline ``h<level>`` with the editor's lines
-    (sized by its print size), ``p.subhead``."""
+    (sized by its print size), ``p.subhead``.  A head part whose lines hold spaces is
+    written in phrases (增强紧迫感 找准着力点 提高执行力): class ``phrases`` breaks it there."""
     head = art.head
     assert head is not None
     header = sub(article, "header", class_="head" if head.align == "center" else f"head {head.align}")
     for part in head.parts:
+        phrased = " phrases" if any(" " in line.text.strip() for line in part.lines) else ""
         if part.kind == "headline":
-            h = sub(header, f"h{level}", id=head_id(art), class_=head_class(part.style.size))
+            h = sub(header, f"h{level}", id=head_id(art), class_=head_class(part.style.size) + phrased)
             for i, line in enumerate(part.lines):
                 if i:
                     append_text(h, " ")  # collapses at the line end; keeps the words apart in text
                     sub(h, "br")
                 append_text(h, keep_last_pair(line.text))
         else:
-            sub(header, "p", join_lines(part.lines), class_=part.kind)
+            sub(header, "p", join_lines(part.lines), class_=part.kind + phrased)
 
 
 def _squash(text: str) -> str:
