@@ -146,7 +146,8 @@ def add_a11y_metadata(book: epub.EpubBook, issue: Issue) -> None:
         _meta(book, "schema:accessMode", mode)
     _meta(book, "schema:accessModeSufficient", "textual")
     features = ["tableOfContents", "pageNavigation", "printPageNumbers", "readingOrder", "structuralNavigation", "displayTransformability"]
-    if any(f.alt for p in issue.pages for it in p.items for f in _figures_of(it) if f.src is not None):
+    pictures = [f for p in issue.pages for it in p.items for f in _figures_of(it) if f.src is not None]
+    if pictures and all(epub_xhtml.image_alt(f) for f in pictures):
         features.append("alternativeText")
     for feature in features:
         _meta(book, "schema:accessibilityFeature", feature)

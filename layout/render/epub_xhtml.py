@@ -441,13 +441,15 @@ def page_document(page: Page, image_href: ImageHref, lead: Article | None = None
     html, body = new_document(page_title(page))
     lead = lead if lead is not None and lead in page.articles else page_lead(page.articles)
     section = sub(sub(body, "main"), "section", class_="page")
+    # named by ``title``: axe (aria-prohibited-attr) ignores doc-* roles and would take an
+    # aria-label on a span as one without a role; Ace's pagebreak-label accepts either
     sub(
         section,
         "span",
         epub_type="pagebreak",
         role="doc-pagebreak",
         id=page_anchor(page),
-        aria_label=page_aria_label(page),
+        title=page_aria_label(page),
     )
     add_page_header(section, page)
     for item in reading_order(page, lead):
@@ -512,6 +514,7 @@ def compact_toc(toc: Sequence[TocEntry]) -> bool:
 def nav_document(issue: Issue, toc: Sequence[TocEntry]) -> etree._Element:
     """The navigation document: toc, landmarks (cover, toc, bodymatter) and our page-list."""
     html, body = new_document("目录")
+    body = sub(body, "main")  # the toc is the document's main content (axe: landmark-one-main)
     nav = sub(body, "nav", epub_type="toc", id="toc", role="doc-toc", aria_labelledby="toc-title")
     sub(nav, "h1", "目录", id="toc-title")
     _toc_list(nav, toc, compact_toc(toc))
