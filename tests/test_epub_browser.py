@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from browser import Chromium, chromium  # noqa: F401  (the session fixture)
 from lxml import etree
+from test_epub import assert_epubcheck_clean, run_epubcheck
 
 from layout.read import read_issue
 from layout.render import epub_xhtml
@@ -305,6 +306,41 @@ def test_hanzi_digit_gaps(chromium, sample_docs, width) -> None:  # noqa: F811
     assert all(abs(g["gap"]) < 0.02 for g in box), [g for g in box if abs(g["gap"]) >= 0.02][:5]
 
 
+#: Width (em) of each opening quote or bracket that starts a line of a centred head.
+OPENERS_JS = r"""
+const out = [];
+for (const h of document.querySelectorAll('header.head:not(.left) > *')) {
+  const size = parseFloat(getComputedStyle(h).fontSize);
+  const walker = document.createTreeWalker(h, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  let top = null;
+  while (walker.nextNode()) {
+    const n = walker.currentNode;
+    for (let i = 0; i < n.data.length; i++) {
+      range.setStart(n, i); range.setEnd(n, i + 1);
+      const r = range.getClientRects()[0];
+      if (!r || r.width === 0) continue;
+      const starts = top === null || r.top > top + r.height / 2;
+      if (starts) top = r.top;
+      if (starts && '“‘（《「『【〔'.includes(n.data[i])) out.push({head: h.textContent.slice(0, 12), width: r.width / size});
+    }
+  }
+}
+return out;
+"""
+
+
+@pytest.mark.parametrize("width", VIEWPORTS)
+def test_centred_heads_trim_an_opening_quote_at_a_line_start(chromium, sample_docs, width) -> None:  # noqa: F811
+    """text-spacing-trim: the blank half of a full-width “ at the start of a centred line is
+    trimmed, so the line is not ¼ em off centre."""
+    page = next(d for d in sample_docs if d.stem == "p001")
+    chromium.open(page, width, VIEWPORTS[width])
+    openers = chromium.js(OPENERS_JS)
+    assert openers  # “魏都区第四届道德模范” and others start lines
+    assert all(o["width"] <= 0.55 for o in openers), openers
+
+
 # -- the cover -------------------------------------------------------------------------
 
 
@@ -418,6 +454,13 @@ def test_ace_report_parser() -> None:
     report = {"assertions": [{"earl:testSubject": {"url": "p001.xhtml"}, "assertions": [
         {"earl:test": {"dct:title": "region", "earl:impact": "moderate"}, "earl:result": {"dct:description": "x"}}]}]}
     assert ace_violations(report) == ["p001.xhtml: region (moderate) x"]
+
+
+def test_epubcheck_on_the_bench_issue(bench_book: Path) -> None:
+    """The 24-page issue: epubcheck 4.2.6 and 5.x, 0 fatals/errors/warnings, usages explained."""
+    for (version, _), out in run_epubcheck([bench_book]).items():
+        assert_epubcheck_clean(out)
+        assert version in ("4", "5")
 
 
 def test_the_lead_is_first_in_page_and_toc(sample_docs) -> None:

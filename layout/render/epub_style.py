@@ -265,6 +265,7 @@ figure img { display: block; max-width: 100%; max-height: 90vh; height: auto; ma
 figcaption { font-size: 0.875em; line-height: 1.6; text-align: justify; text-autospace: no-autospace; }
 .credit { display: block; text-align: right; }
 .figure-missing { font-size: 0.75em; }
+a { color: inherit; }
 nav ol { list-style: none; padding-left: 1em; }
 nav li { margin: 0.25em 0; }
 body.cover-page { margin: 0; padding: 0; max-width: none; }
