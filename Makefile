@@ -1,4 +1,4 @@
-# Chinese newspaper typesetting: make pdf | epub | proof | png | test | archive | bench | fuzz
+# Chinese newspaper typesetting: make pdf | epub | proof | png | web | test | archive | bench | fuzz
 # Every target installs what it needs: the Python venv and the Debian packages.
 
 PYTHON   ?= python3
@@ -9,15 +9,22 @@ STEMS    := $(patsubst source/%.xml,%,$(SOURCES))
 PDFS     := $(patsubst %,build/%.pdf,$(STEMS))
 EPUBS    := $(patsubst %,build/%.epub,$(STEMS))
 PACKAGE  := $(shell find layout -name '*.py' -o -name '*.rng') fonts/manifest.toml pyproject.toml
-DEBS     := fonts-noto-cjk fonts-lxgw-wenkai poppler-utils epubcheck default-jre-headless
+DEBS     := fonts-noto-cjk fonts-lxgw-wenkai poppler-utils epubcheck default-jre-headless \
+            chromium chromium-driver npm
 SEED     := source/000_024ecb8943099354.original.txt
+NODE_DIR := .node
+AXE      := $(NODE_DIR)/node_modules/axe-core/axe.min.js
 
-.PHONY: all setup debs pdf epub proof png test lint archive bench fuzz compare clean
+.PHONY: all setup debs pdf epub proof png web test lint archive bench fuzz compare clean
 .DELETE_ON_ERROR:
 
 all: pdf epub
 
-setup: debs $(VENV)/.installed
+setup: debs $(VENV)/.installed $(AXE)
+
+# axe-core (accessibility checks of the web edition's tests), from npm into a git-ignored folder
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix $(NODE_DIR) axe-core@4
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +63,9 @@ proof: setup
 
 png: pdf
 	for f in $(PDFS); do pdftoppm -r 72 -png $$f $${f%.pdf}; done
+
+web: setup
+	$(PY) -m layout web $(SOURCES) -o build/web
 
 compare: setup
 	$(PY) -m layout compare source/000_024ecb8943099354.xml --original $(SEED)

@@ -3,15 +3,12 @@
 The PDF is rendered once per page at the largest width; the smaller ones are
 downsampled from it.  Pages are grey (the print edition is black on white and tints),
 saved as 8-bit greyscale PNG: sharp type, no JPEG ringing, deterministic bytes.
-PDFium renders one page at a time (it is not thread-safe); PNG encoding, which
-releases the GIL, runs in threads.
+PDFium is not thread-safe: pages are rendered and encoded in worker processes.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 #: pixel widths of the page images: the responsive pair and the issue index's thumbnail
@@ -36,32 +33,67 @@ def _png(im) -> bytes:
     return buf.getvalue()
 
 
-def _sizes(im) -> list[PageImage]:
+def pixel_size(width_pt: float, height_pt: float, width: int) -> tuple[int, int]:
+    """The pixel size of a page image ``width`` pixels wide (the HTML states it up front)."""
+    return width, round(height_pt * width / width_pt)
+
+
+def _sizes(im, width_pt: float, height_pt: float) -> list[PageImage]:
     from PIL import Image
 
     out = []
     for w in (*WIDTHS, THUMB):
-        h = round(im.height * w / im.width)
-        scaled = im if w == im.width else im.resize((w, h), Image.Resampling.LANCZOS)
-        out.append(PageImage(w, h, _png(scaled)))
+        size = pixel_size(width_pt, height_pt, w)
+        scaled = im if size == im.size else im.resize(size, Image.Resampling.LANCZOS)
+        out.append(PageImage(*size, _png(scaled)))
     return out
 
 
-def render_pages(pdf: bytes, jobs: int = 2) -> Iterator[list[PageImage]]:
-    """Per page of ``pdf``: its images at ``WIDTHS`` then ``THUMB``, in page order."""
+def _render_range(pdf: bytes, first: int, stop: int) -> list[list[PageImage]]:
+    """Pages ``first`` to ``stop - 1`` of ``pdf``, each at every size (runs in a worker)."""
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(pdf)
     try:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = []
-            for i in range(len(doc)):
-                page = doc[i]
-                scale = WIDTHS[0] / page.get_width()
-                bitmap = page.render(scale=scale, grayscale=True)
-                futures.append(pool.submit(_sizes, bitmap.to_pil().copy()))
-                page.close()
-            for f in futures:
-                yield f.result()
+        out = []
+        for i in range(first, stop):
+            page = doc[i]
+            bitmap = page.render(scale=WIDTHS[0] / page.get_width(), grayscale=True)
+            out.append(_sizes(bitmap.to_pil(), page.get_width(), page.get_height()))
+            page.close()
+        return out
     finally:
         doc.close()
+
+
+class PageRenderer:
+    """Renders the pages of a PDF in ``jobs`` worker processes, in the background.
+
+    PDFium is not thread-safe, so the parallelism is by process, each taking a run of
+    pages; the caller writes the HTML meanwhile and collects the images with ``result``.
+    """
+
+    def __init__(self, pdf: bytes, pages: int, jobs: int = 2):
+        self.jobs = max(1, min(jobs, pages))
+        self.pool = None
+        if self.jobs == 1:
+            self.futures = None
+            self.inline = (pdf, pages)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+        self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx)
+        bounds = [round(pages * k / self.jobs) for k in range(self.jobs + 1)]
+        self.futures = [self.pool.submit(_render_range, pdf, a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+
+    def result(self) -> list[list[PageImage]]:
+        """Per page: its images at ``WIDTHS`` then ``THUMB``, in page order."""
+        if self.futures is None:
+            pdf, pages = self.inline
+            return _render_range(pdf, 0, pages)
+        try:
+            return [imgs for f in self.futures for imgs in f.result()]
+        finally:
+            self.pool.shutdown()

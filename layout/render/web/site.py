@@ -27,7 +27,7 @@ from layout.errors import InputError, SourcePos
 from layout.render.web import views
 from layout.render.web.archive_index import IssueEntry, archive_index, search_page
 from layout.render.web.document import serialize
-from layout.render.web.images import render_pages
+from layout.render.web.images import PageRenderer
 from layout.render.web.search import build_index
 from layout.render.web.targets import issue_items, item_file
 
@@ -63,20 +63,18 @@ def write_issue(source: str | Path, folder: Path, jobs: int = 2) -> IssueEntry:
     assets = figure_images(issue)
     ctx = views.IssueContext(issue, lang, lambda fig: assets[fig.id].href if fig.id in assets else None)
 
-    docs = {}
-    thumbs = {}
-    pdf = render_pdf(issue, built.layout, fonts)
-    pictures = render_pages(pdf, jobs)
-    for page, page_layout, imgs in zip(issue.pages, built.layout.pages, pictures, strict=True):
-        for img in imgs:
-            _write(folder / views.image_file(page, img.width), img.data)
-        thumbs[page.number] = imgs[-1]
-        docs[views.page_file(page)] = views.page_view(ctx, page, page_layout, imgs)
+    renderer = PageRenderer(render_pdf(issue, built.layout, fonts), len(issue.pages), jobs)
+    docs = {}  # written while the pages are rendered
+    for page, page_layout in zip(issue.pages, built.layout.pages, strict=True):
+        docs[views.page_file(page)] = views.page_view(ctx, page, page_layout)
     for page, item in issue_items(issue):
         docs[item_file(item)] = views.article_page(ctx, page, item)
-    docs["index.html"] = views.issue_index(ctx, thumbs)
-
+    docs["index.html"] = views.issue_index(ctx, {p.number: pl for p, pl in zip(issue.pages, built.layout.pages, strict=True)})
     embedded = epub_style.embed_fonts(fonts, epub_style.text_by_font(docs.values()))
+    for page, imgs in zip(issue.pages, renderer.result(), strict=True):
+        for img in imgs:
+            _write(folder / views.image_file(page, img.width), img.data)
+
     css = epub_style.stylesheet(embedded, epub_style.chains_of(fonts))
     _write(folder / "style" / "book.css", css.encode("utf-8"))
     for f in embedded:

@@ -18,7 +18,7 @@ from layout.read.model import Article, Box, Figure, Issue, Page
 from layout.render import epub_xhtml
 from layout.render.epub_xhtml import page_name, page_title, sub
 from layout.render.web.document import SITE_NAME, href, new_page, promote_headings, svg
-from layout.render.web.images import PageImage
+from layout.render.web.images import THUMB, WIDTHS, pixel_size
 from layout.render.web.targets import Item, item_file, item_title, page_targets, standalone_items
 
 #: stylesheets of an issue's documents: the EPUB's (fonts, article typography), then the site's
@@ -106,7 +106,7 @@ def _pager(parent: etree._Element, ctx: IssueContext, page: Page) -> None:
         sub(nav, "span", "下一版 ›", class_="next disabled")
 
 
-def page_view(ctx: IssueContext, page: Page, layout: PageLayout, images: list[PageImage]) -> etree._Element:
+def page_view(ctx: IssueContext, page: Page, layout: PageLayout) -> etree._Element:
     """The printed page as a picture; every article, box and figure a named hotspot."""
     title = page_title(page)
     html, body, main = issue_document(ctx, title, [(ctx.title, "index.html"), (page_name(page), None)])
@@ -118,15 +118,15 @@ def page_view(ctx: IssueContext, page: Page, layout: PageLayout, images: list[Pa
 
     wrap = sub(main, "div", class_="spread")
     fig = sub(wrap, "figure", class_="sheet")
-    large, small = images[0], images[1]
+    large, small = (pixel_size(layout.width, layout.height, w) for w in WIDTHS)
     sub(
         fig,
         "img",
-        src=image_file(page, small.width),
-        srcset=f"{image_file(page, small.width)} {small.width}w, {image_file(page, large.width)} {large.width}w",
+        src=image_file(page, small[0]),
+        srcset=f"{image_file(page, small[0])} {small[0]}w, {image_file(page, large[0])} {large[0]}w",
         sizes="(min-width: 1100px) 800px, 100vw",
-        width=str(large.width),
-        height=str(large.height),
+        width=str(large[0]),
+        height=str(large[1]),
         alt=f"{title}版面图。本版{len(groups)}个区域可点选阅读，文字见各篇文章页。",
     )
     overlay = svg(
@@ -212,7 +212,7 @@ def article_page(ctx: IssueContext, page: Page, item: Item) -> etree._Element:
 # -- the issue index -------------------------------------------------------------------
 
 
-def issue_index(ctx: IssueContext, thumbs: dict[int, PageImage]) -> etree._Element:
+def issue_index(ctx: IssueContext, layouts: dict[int, PageLayout]) -> etree._Element:
     """The issue's pages with thumbnails and their articles."""
     html, body, main = issue_document(ctx, "版面目录", [(ctx.title, None)])
     body.set("class", "issue-view")
@@ -226,8 +226,8 @@ def issue_index(ctx: IssueContext, thumbs: dict[int, PageImage]) -> etree._Eleme
         li = sub(ol, "li", class_="page-card")
         head = sub(li, "h2")
         a = sub(head, "a", href=page_file(page))
-        thumb = thumbs[page.number]
-        sub(a, "img", src=image_file(page, thumb.width), width=str(thumb.width), height=str(thumb.height), alt="")
+        w, h = pixel_size(layouts[page.number].width, layouts[page.number].height, THUMB)
+        sub(a, "img", src=image_file(page, w), width=str(w), height=str(h), alt="")
         sub(a, "span", page_title(page))
         items = standalone_items(page)
         if items:
