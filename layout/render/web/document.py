@@ -20,14 +20,17 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 SITE_NAME = "数字报"
 
 
-def new_page(title: str, lang: str, css: list[str], scripts: tuple[str, ...] = ()) -> tuple[etree._Element, etree._Element]:
-    """An HTML document (html, body): charset, viewport, title, stylesheets, module scripts."""
+def new_page(
+    title: str, lang: str, css: list[str], scripts: tuple[str, ...] = (), assets: str = "assets/"
+) -> tuple[etree._Element, etree._Element]:
+    """An HTML document (html, body): charset, viewport, title, icon, stylesheets, module scripts."""
     html = etree.Element(f"{{{XHTML_NS}}}html", nsmap={None: XHTML_NS})
     set_language(html, lang)
     head = sub(html, "head")
     sub(head, "meta", charset="utf-8")
     sub(head, "meta", name="viewport", content="width=device-width, initial-scale=1")
     sub(head, "title", title)
+    sub(head, "link", rel="icon", type="image/svg+xml", href=f"{assets}icon.svg")
     for href in css:
         sub(head, "link", rel="stylesheet", href=href)
     for src in scripts:

@@ -32,7 +32,7 @@ from layout.render.web.search import build_index
 from layout.render.web.targets import issue_items, item_file
 
 MARKER = ".newslayout-web"
-STATIC = ("site.css", "site.js", "search.js")
+STATIC = ("icon.svg", "site.css", "site.js", "search.js")
 
 
 @dataclass(frozen=True)

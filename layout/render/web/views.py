@@ -73,7 +73,7 @@ def _footer(body: etree._Element, ctx: IssueContext) -> None:
 
 
 def issue_document(ctx: IssueContext, title: str, crumbs: list[tuple[str, str | None]]):
-    html, body = new_page(f"{title} - {ctx.title}", ctx.lang, ISSUE_CSS, ISSUE_JS)
+    html, body = new_page(f"{title} - {ctx.title}", ctx.lang, ISSUE_CSS, ISSUE_JS, "../assets/")
     _banner(body, ctx, crumbs)
     main = sub(body, "main", id="main")
     return html, body, main
