@@ -82,8 +82,14 @@ def driver(base):
 
 
 def _load(driver, url: str) -> None:
+    """Open ``url`` and wait for its images (and, on the search page, for the results)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
     driver.get(url)
     wait_loaded(driver)
+    if "search.html?q=" in url:
+        WebDriverWait(driver, 30).until(lambda d: d.execute_script(
+            "return document.querySelectorAll('#results li').length > 0"))
 
 
 def _squash(text: str) -> str:
@@ -250,11 +256,7 @@ def test_every_link_resolves_and_no_console_errors(driver, base, site) -> None:
 
 
 def test_search_finds_a_phrase_in_chinese(driver, base) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    driver.get(base + "search.html?q=魏都好人")
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script(
-        "return document.querySelectorAll('#results li').length > 0"))
+    _load(driver, base + "search.html?q=魏都好人")
     hits = driver.execute_script(
         "return [...document.querySelectorAll('#results li a')].map(a => [a.href, a.textContent])")
     urls = [urlsplit(u).path for u, _ in hits]
@@ -276,8 +278,6 @@ def test_axe_reports_no_violations(driver, base, width) -> None:
     try:
         for page in AXE_PAGES:
             _load(driver, base + page)
-            if page.startswith("search"):
-                time.sleep(1.0)
             assert axe_violations(driver) == [], page
     finally:
         set_viewport(driver, 1280)
@@ -328,7 +328,6 @@ def test_screenshots(driver, base) -> None:
         set_viewport(driver, width)
         for name, page in SHOT_PAGES.items():
             _load(driver, base + page)
-            time.sleep(0.5 if name == "search" else 0.1)
             height = driver.execute_script("return Math.min(document.documentElement.scrollHeight, 6000)")
             shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
                 "format": "png", "captureBeyondViewport": True,
