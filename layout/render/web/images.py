@@ -96,4 +96,10 @@ class PageRenderer:
         try:
             return [imgs for f in self.futures for imgs in f.result()]
         finally:
-            self.pool.shutdown()
+            self.close()
+
+    def close(self) -> None:
+        """Stop the workers (after ``result``, or when the build failed meanwhile)."""
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None

@@ -64,17 +64,21 @@ def write_issue(source: str | Path, folder: Path, jobs: int = 2) -> IssueEntry:
     ctx = views.IssueContext(issue, lang, lambda fig: assets[fig.id].href if fig.id in assets else None)
 
     renderer = PageRenderer(render_pdf(issue, built.layout, fonts), len(issue.pages), jobs)
-    docs = {}  # written while the pages are rendered
-    for page, page_layout in zip(issue.pages, built.layout.pages, strict=True):
-        docs[views.page_file(page)] = views.page_view(ctx, page, page_layout)
-    for page, item in issue_items(issue):
-        docs[item_file(item)] = views.article_page(ctx, page, item)
-    docs["index.html"] = views.issue_index(ctx, {p.number: pl for p, pl in zip(issue.pages, built.layout.pages, strict=True)})
-    embedded = epub_style.embed_fonts(fonts, epub_style.text_by_font(docs.values()))
-    for page, imgs in zip(issue.pages, renderer.result(), strict=True):
+    try:
+        docs = {}  # written while the pages are rendered
+        for page, page_layout in zip(issue.pages, built.layout.pages, strict=True):
+            docs[views.page_file(page)] = views.page_view(ctx, page, page_layout)
+        for page, item in issue_items(issue):
+            docs[item_file(item)] = views.article_page(ctx, page, item)
+        layouts = {p.number: pl for p, pl in zip(issue.pages, built.layout.pages, strict=True)}
+        docs["index.html"] = views.issue_index(ctx, layouts)
+        embedded = epub_style.embed_fonts(fonts, epub_style.text_by_font(docs.values()))
+        pictures = renderer.result()
+    finally:
+        renderer.close()
+    for page, imgs in zip(issue.pages, pictures, strict=True):
         for img in imgs:
             _write(folder / views.image_file(page, img.width), img.data)
-
     css = epub_style.stylesheet(embedded, epub_style.chains_of(fonts))
     _write(folder / "style" / "book.css", css.encode("utf-8"))
     for f in embedded:

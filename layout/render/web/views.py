@@ -193,10 +193,10 @@ def article_page(ctx: IssueContext, page: Page, item: Item) -> etree._Element:
         holder.insert(0, holder[-1])
 
     where = sub(main, "p", class_="onpage")
+    where.set("data-pagefind-meta", "page")  # the search result's second line
     where.text = "刊于"
     link = sub(where, "a", page_title(page), href=page_file(page))
-    link.set("data-pagefind-meta", "page")
-    link.tail = f"（{ctx.title}）"
+    link.tail = f" · {ctx.title}"
 
     others = [it for it in standalone_items(page) if it is not item]
     if others:
