@@ -10,7 +10,7 @@ PDFS     := $(patsubst %,build/%.pdf,$(STEMS))
 EPUBS    := $(patsubst %,build/%.epub,$(STEMS))
 PACKAGE  := $(shell find layout -name '*.py' -o -name '*.rng') fonts/manifest.toml pyproject.toml
 DEBS     := fonts-noto-cjk fonts-lxgw-wenkai poppler-utils epubcheck default-jre-headless \
-            chromium chromium-driver npm
+            chromium chromium-driver
 SEED     := source/000_024ecb8943099354.original.txt
 NODE_DIR := .node
 AXE      := $(NODE_DIR)/node_modules/axe-core/axe.min.js
@@ -22,8 +22,11 @@ all: pdf epub
 
 setup: debs $(VENV)/.installed $(AXE)
 
-# axe-core (accessibility checks of the web edition's tests), from npm into a git-ignored folder
+# axe-core (accessibility checks of the web edition's tests), from npm into a git-ignored folder;
+# Debian's npm only when no npm is on PATH (a Node.js from elsewhere brings its own)
 $(AXE):
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq npm >/dev/null; } \
+	  || { echo "npm is missing: sudo apt-get install npm"; exit 1; }
 	npm install --silent --no-audit --no-fund --prefix $(NODE_DIR) axe-core@4
 
 $(VENV)/.installed: pyproject.toml
