@@ -2,7 +2,7 @@
 
 The PDF is rendered once per page at the largest width; the smaller ones are
 downsampled from it.  Pages are grey (the print edition is black on white and tints),
-saved as 8-bit greyscale PNG: sharp type, no JPEG ringing, deterministic bytes.
+saved as PNG of 16 greys (4 bits): sharp type, no JPEG ringing, deterministic bytes.
 PDFium is not thread-safe: pages are rendered and encoded in worker processes.
 """
 
@@ -16,6 +16,11 @@ WIDTHS = (1600, 800)
 THUMB = 240
 #: zlib level: 3 is within 2 % of 9 for type on white at a third of the time
 PNG_LEVEL = 3
+#: grey levels kept: 16 (4-bit PNG) draw anti-aliased type as 256 do to the eye, in 2/3 of the bytes
+GREYS = 16
+_STEP = 255 / (GREYS - 1)
+_LEVEL = [round(v / _STEP) for v in range(256)]
+_PALETTE = [round(i * _STEP) for i in range(GREYS) for _ in range(3)]
 
 
 @dataclass(frozen=True)
@@ -28,8 +33,13 @@ class PageImage:
 
 
 def _png(im) -> bytes:
+    """A greyscale picture as a 4-bit palette PNG of ``GREYS`` evenly spaced greys."""
+    from PIL import Image
+
+    levels = Image.frombytes("P", im.size, im.point(_LEVEL).tobytes())
+    levels.putpalette(_PALETTE)
     buf = io.BytesIO()
-    im.save(buf, "PNG", compress_level=PNG_LEVEL)
+    levels.save(buf, "PNG", compress_level=PNG_LEVEL, bits=4)
     return buf.getvalue()
 
 
