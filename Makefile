@@ -1,4 +1,4 @@
-# Chinese newspaper typesetting: make pdf | epub | epubcheck | proof | png | test | archive | bench | fuzz
+# Chinese newspaper typesetting: make pdf | epub | epubcheck | proof | png | web | test | archive | bench | fuzz
 # Every target installs what it needs: the Python venv and the Debian packages.
 
 PYTHON   ?= python3
@@ -16,7 +16,7 @@ NODE_DIR := .node
 NPM_PKGS := @daisy/ace@1.4.6 axe-core@4.11.4
 SEED     := source/000_024ecb8943099354.original.txt
 
-.PHONY: all setup debs node pdf epub epubcheck proof png test lint archive bench fuzz compare clean
+.PHONY: all setup debs node pdf epub epubcheck proof png web test lint archive bench fuzz compare clean
 .DELETE_ON_ERROR:
 
 all: pdf epub
@@ -60,6 +60,8 @@ build/%.epub: source/%.xml $(PACKAGE) | setup
 node: $(NODE_DIR)/.installed
 
 $(NODE_DIR)/.installed:  # rm -rf .node after changing NPM_PKGS
+	@command -v npm >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null 2>&1 || true
 	@if command -v npm >/dev/null 2>&1; then \
 	  mkdir -p $(NODE_DIR) && \
 	  ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix $(NODE_DIR) \
@@ -79,6 +81,10 @@ proof: setup
 
 png: pdf
 	for f in $(PDFS); do pdftoppm -r 72 -png $$f $${f%.pdf}; done
+
+# the web edition (数字报) of every issue in source/: build/web
+web: setup
+	$(PY) -m layout web $(SOURCES) -o build/web
 
 compare: setup
 	$(PY) -m layout compare source/000_024ecb8943099354.xml --original $(SEED)
