@@ -27,6 +27,12 @@ def is_wide(ch: str) -> bool:
             or ch in "“”‘’—…·〈〉")
 
 
+def is_han(ch: str) -> bool:
+    """Ideographs only: their spacing is never squeezed, so it shows the line's ordinary gap."""
+    o = ord(ch)
+    return 0x3400 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x3FFFF
+
+
 @dataclass
 class TextLine:
     """One printed line: its characters left to right, with spaces where the gaps say so."""
@@ -69,7 +75,7 @@ class TextLine:
         """Whether a word space precedes each character (never the first)."""
         cs = self.chars
         gaps = [b.x - a.right for a, b in zip(cs, cs[1:], strict=False)]
-        wide = [g for g, a, b in zip(gaps, cs, cs[1:], strict=False) if is_wide(a.ch) and is_wide(b.ch)]
+        wide = [g for g, a, b in zip(gaps, cs, cs[1:], strict=False) if is_han(a.ch) and is_han(b.ch)]
         base = statistics.median(wide) if wide else 0.0
         out = [False]
         for g, a, b in zip(gaps, cs, cs[1:], strict=False):

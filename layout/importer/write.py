@@ -1,0 +1,267 @@
+"""The page model as issue XML (docs/source-format.md): lengths in pt, relative to the type area.
+
+Every frame is placed by x/width in points (imported frames are rarely on a whole grid);
+body text flows through explicit regions, one per printed column, so the rebuilt page
+puts every line where it was; the article keeps its measure and composition style.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from layout.importer.analyse import Frame, PageModel, Para
+from layout.importer.lines import TextLine
+
+NS = "urn:x-newsxml:1"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+
+def pt(v: float) -> str:
+    s = f"{v:.3f}".rstrip("0").rstrip(".")
+    return f"{'0' if s in ('-0', '') else s}pt"
+
+
+def el(parent, tag: str, text: str | None = None, **attrs) -> etree._Element:
+    e = etree.SubElement(parent, f"{{{NS}}}{tag}") if parent is not None else etree.Element(f"{{{NS}}}{tag}", nsmap={None: NS})
+    for k, v in attrs.items():
+        if v is not None:
+            e.set(k, str(v))
+    if text is not None:
+        e.text = text
+    return e
+
+
+def _font(e, style: tuple[str, str], size: float | None = None) -> None:
+    e.set("role", style[0])
+    e.set("weight", style[1])
+    if size is not None:
+        e.set("size", pt(size))
+
+
+def issue_xml(pages: list[PageModel], issue_id: str, source_name: str) -> etree._Element:
+    root = el(None, "issue", id=issue_id, schemaVersion="1.0")
+    root.set(f"{{{XML_NS}}}lang", "zh-Hans")
+    meta = el(root, "meta")
+    for name in ("paper", "date", "edition", "issueNumber"):
+        el(meta, name, unknown="true")
+    el(meta, "title", f"导入的版面（{source_name}）")
+    el(meta, "note", f"Imported from {source_name} by `python -m layout import`: paper, date, edition "
+                     "and issue number are not read from the page and are left unknown.")
+    geos: dict[tuple, str] = {}
+    for pm in pages:
+        key = _geo_key(pm)
+        if key not in geos:
+            geos[key] = f"g{len(geos) + 1}"
+            _geometry(root, pm, geos[key])
+    for n, pm in enumerate(pages, 1):
+        _page(root, pm, geos[_geo_key(pm)], n)
+    return root
+
+
+def _grid(pm: PageModel) -> tuple[int, float, float]:
+    g = round(pm.gutter / pm.body, 3)
+    widths = []
+    for f in pm.frames:
+        if f.kind == "article" and len(f.columns) >= 2:
+            n = len(f.columns)
+            widths.append(round((f.box.width - (n - 1) * pm.gutter) / n / pm.body, 2))
+    cc = max(set(widths), key=widths.count) if widths else round(pm.type_box.width / pm.body, 2)
+    tw = pm.type_box.width / pm.body
+    cols = max(1, int((tw + g + 1e-6) // (cc + g)))
+    while cols * cc + (cols - 1) * g > tw + 0.05 and cols > 1:
+        cols -= 1
+    if cc > tw:
+        cc = round(tw, 2) - 0.01
+    return cols, cc, g
+
+
+def _geo_key(pm: PageModel) -> tuple:
+    t = pm.type_box
+    return (round(pm.width, 2), round(pm.height, 2), round(t.x, 2), round(t.y, 2), round(t.width, 2),
+            round(t.height, 2), pm.body, pm.pitch, _grid(pm))
+
+
+def _geometry(root, pm: PageModel, gid: str) -> None:
+    t = pm.type_box
+    g = el(root, "geometry", id=gid)
+    el(g, "trim", width=pt(pm.width), height=pt(pm.height))
+    el(g, "margins", top=pt(t.y), bottom=pt(pm.height - t.bottom), left=pt(t.x), right=pt(pm.width - t.right))
+    cols, cc, gc = _grid(pm)
+    el(g, "grid", bodySize=pt(pm.body), linePitch=pt(pm.pitch), columns=str(cols),
+       columnChars=f"{cc:g}", gutterChars=f"{gc:g}")
+
+
+def _place(e, box, pm: PageModel) -> None:
+    t = pm.type_box
+    e.set("x", pt(box.x - t.x))
+    e.set("width", pt(box.width))
+    e.set("y", pt(box.y - t.y))
+    e.set("height", pt(box.height))
+
+
+def _page(root, pm: PageModel, gid: str, number: int) -> None:
+    page = el(root, "page", geometry=gid)
+    if pm.header:
+        y, h, section = pm.header
+        if section:
+            page.set("section", section)
+        el(page, "header", y=pt(y), height=pt(h))
+    counters: dict[str, int] = {}
+
+    def next_id(prefix: str) -> str:
+        counters[prefix] = counters.get(prefix, 0) + 1
+        return f"{prefix}{counters[prefix]}-p{number}" if number > 1 else f"{prefix}{counters[prefix]}"
+
+    for f in pm.frames:
+        if f.kind == "furniture":
+            _furniture(page, f, pm, next_id("f"))
+        elif f.kind == "figure":
+            _figure(page, f, pm, next_id("fig"))
+        elif f.kind == "box":
+            _box(page, f, pm, next_id("box"))
+        else:
+            _article(page, f, pm, next_id("a"), next_id)
+
+
+def _furniture(page, f: Frame, pm: PageModel, fid: str) -> None:
+    if not f.lines:
+        return
+    size = max(ln.size for ln in f.lines)
+    text = "".join(ln.text for ln in f.lines)
+    kind = "label" if f.inverse else "english" if text.isascii() else "slogan" if size > pm.body * 1.1 else "note"
+    mid = f.box.x + f.box.width / 2
+    centred = all(abs((ln.x + ln.right) / 2 - mid) < 2 for ln in f.lines)
+    e = el(page, "furniture", id=fid, kind=kind)
+    _place(e, f.box, pm)
+    _font(e, f.lines[0].style, size)
+    e.set("align", "center" if centred else "left")
+    if f.inverse:
+        e.set("inverse", "true")
+    for ln in f.lines:
+        el(e, "line", ln.text)
+
+
+def _runs(parent, para: Para, body_style) -> None:
+    last = None
+    for kind, text, style in para.runs(body_style):
+        if kind == "text":
+            if last is None:
+                parent.text = (parent.text or "") + text
+            else:
+                last.tail = (last.tail or "") + text
+            continue
+        if kind == "dateline":
+            last = el(parent, "dateline", text)
+        else:
+            last = el(parent, "span", text, role=style[0], weight=style[1])
+
+
+def _p(parent, tag: str, para: Para, pm: PageModel, measure: float | None = None):
+    e = el(parent, tag)
+    first = para.lines[0]
+    indent = round((first.x - para.x) / pm.body, 1)
+    starts_dateline = first.chars[0].role == "hei" and first.chars[0].weight == "bold"
+    if not starts_dateline and abs(indent - 2) > 0.05:
+        e.set("indent", f"{max(0.0, indent):g}")
+    if measure is not None and abs(para.measure - measure) > 0.3:
+        e.set("measure", pt(para.measure))
+    _runs(e, para, pm.body_style)
+    return e
+
+
+def _head(parent, f: Frame, pm: PageModel) -> None:
+    if not f.heads:
+        return
+    h = el(parent, "head", align=f.head_align)
+    for kind, lines in f.heads:
+        part = el(h, kind)
+        _font(part, lines[0].style, max(ln.size for ln in lines))
+        for ln in lines:
+            el(part, "line", ln.text)
+
+
+def _body_style(e, pm: PageModel, composition: str) -> None:
+    _font(e, pm.body_style, pm.body)
+    e.set("leading", pt(pm.pitch))
+    e.set("composition", composition)
+
+
+def _flow(parent, f: Frame, pm: PageModel) -> None:
+    flow = el(parent, "flow")
+    t = pm.type_box
+    for col in f.columns:
+        first = col.lines[0]
+        top = first.baseline - 0.88 * pm.body
+        el(flow, "region", x=pt(col.x - t.x), y=pt(top - t.y), width=pt(col.measure), lines=str(_rows(col, pm)))
+
+
+def _rows(col, pm: PageModel) -> int:
+    return round((col.lines[-1].baseline - col.lines[0].baseline) / pm.pitch) + 1
+
+
+def _article(page, f: Frame, pm: PageModel, aid: str, next_id) -> None:
+    e = el(page, "article", id=aid)
+    _place(e, f.box, pm)
+    _body_style(e, pm, f.composition)
+    if f.evidence:
+        e.append(etree.Comment(f" {f.evidence} "))
+    _head(e, f, pm)
+    if f.byline is not None:
+        b = el(e, "byline", f.byline.text)
+        _font(b, f.byline.style, f.byline.size)
+    main = _main_measure(f)
+    if not f.paras:
+        el(e, "p", "\u3000")  # an article without body text keeps its frame
+    for para in f.paras:
+        _p(e, "p", para, pm, main)
+    if f.tag:
+        t = el(e, "tag", f.tag)
+        if f.tag_style and f.tag_style != pm.body_style:
+            _font(t, f.tag_style)
+    for fig in f.figures:
+        _figure(e, fig, pm, next_id("fig"))
+    if f.columns:
+        _flow(e, f, pm)
+
+
+def _main_measure(f: Frame) -> float | None:
+    ms = [c.measure for c in f.columns]
+    return max(set(ms), key=ms.count) if ms else None
+
+
+def _box(page, f: Frame, pm: PageModel, bid: str) -> None:
+    e = el(page, "box", id=bid, border="solid")
+    _place(e, f.box, pm)
+    _body_style(e, pm, f.composition)
+    if f.evidence:
+        e.append(etree.Comment(f" {f.evidence} "))
+    if f.label is not None:
+        el(e, "label", f.label.text)
+    title = el(e, "title")
+    lines: list[TextLine] = [ln for _, ls in f.heads for ln in ls]
+    if lines:
+        _font(title, lines[0].style, max(ln.size for ln in lines))
+    for ln in lines or [TextLine(f.paras[0].lines[0].chars)]:
+        el(title, "line", ln.text)
+    main = _main_measure(f)
+    for para in f.paras:
+        _p(e, "item", para, pm, main)
+    if f.tag:
+        el(e, "tag", f.tag)
+    if f.columns:
+        _flow(e, f, pm)
+
+
+def _figure(parent, f: Frame, pm: PageModel, fid: str) -> None:
+    e = el(parent, "figure", id=fid)
+    _place(e, f.box, pm)
+    if f.caption is not None:
+        c = _p(e, "caption", f.caption, pm)
+        c.set("measure", pt(f.caption.measure))
+        size = f.caption.lines[0].size
+        c.set("size", pt(size))
+        c.set("composition", f.composition)
+        if "indent" not in c.attrib:
+            c.set("indent", "2")
+    if f.credit:
+        el(e, "credit", f.credit)
