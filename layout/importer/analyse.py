@@ -106,6 +106,31 @@ class Frame:
     inverse: bool = False
     composition: str = "clreq"
     evidence: str = ""
+    id: str = ""
+
+    def observed(self) -> list[str]:
+        """The printed lines of the frame's running text (body, or caption and credit)."""
+        from layout.compare import normalise
+
+        if self.kind == "figure":
+            lines = self.caption.lines if self.caption else []
+            out = [normalise(ln.text) for ln in lines]
+            if self.credit and out:
+                out[-1] += normalise(self.credit)
+            return out
+        return [normalise(ln.text) for col in self.columns for ln in col.lines]
+
+    def all_lines(self) -> list[str]:
+        """Every printed line of the frame, for the page's fidelity figure."""
+        from layout.compare import normalise
+
+        out = [normalise(ln.text) for _, ls in self.heads for ln in ls]
+        out += [normalise(x.text) for x in (self.label, self.byline) if x is not None]
+        out += [normalise(ln.text) for ln in self.lines]
+        out += self.observed()
+        for fig in self.figures:
+            out += fig.all_lines()
+        return out
     head_lines: int | None = None
 
 

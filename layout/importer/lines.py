@@ -2,8 +2,10 @@
 
 Word spaces are recovered here by one written rule (docs/import.md, "Spaces"): a space
 stands between two characters when the gap between them exceeds the line's ordinary
-gap by more than 0.2 em, plus the hanzi–Latin gap where a hanzi meets a Latin letter
-or digit.  Justification spreads the ordinary gap evenly, so it cancels out.
+gap (the median between two ideographs) by more than 0.2 em, plus 0.25 em where a
+hanzi meets a Latin letter or digit (the hanzi–Latin gap) and 0.3 em next to a
+full-width mark (a partly squeezed blank half).  Justification spreads the ordinary gap
+evenly, so it cancels out.
 """
 
 from __future__ import annotations
@@ -80,7 +82,12 @@ class TextLine:
         out = [False]
         for g, a, b in zip(gaps, cs, cs[1:], strict=False):
             em = max(a.size, b.size)
-            extra = 0.0 if is_wide(a.ch) == is_wide(b.ch) else 0.25 * em
+            if is_wide(a.ch) != is_wide(b.ch):
+                extra = 0.25 * em  # the hanzi–Latin gap
+            elif is_wide(a.ch) and not (is_han(a.ch) and is_han(b.ch)):
+                extra = 0.3 * em  # a mark's blank half, partly squeezed, is not a space
+            else:
+                extra = 0.0
             out.append(b.space_before or g - base > SPACE_GAP * em + extra)
         return out
 

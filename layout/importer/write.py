@@ -124,6 +124,7 @@ def _page(root, pm: PageModel, gid: str, number: int) -> None:
 
 
 def _furniture(page, f: Frame, pm: PageModel, fid: str) -> None:
+    f.id = fid
     if not f.lines:
         return
     size = max(ln.size for ln in f.lines)
@@ -200,6 +201,7 @@ def _rows(col, pm: PageModel) -> int:
 
 
 def _article(page, f: Frame, pm: PageModel, aid: str, next_id) -> None:
+    f.id = aid
     e = el(page, "article", id=aid)
     _place(e, f.box, pm)
     _body_style(e, pm, f.composition)
@@ -230,6 +232,7 @@ def _main_measure(f: Frame) -> float | None:
 
 
 def _box(page, f: Frame, pm: PageModel, bid: str) -> None:
+    f.id = bid
     e = el(page, "box", id=bid, border="solid")
     _place(e, f.box, pm)
     _body_style(e, pm, f.composition)
@@ -253,6 +256,7 @@ def _box(page, f: Frame, pm: PageModel, bid: str) -> None:
 
 
 def _figure(parent, f: Frame, pm: PageModel, fid: str) -> None:
+    f.id = fid
     e = el(parent, "figure", id=fid)
     _place(e, f.box, pm)
     if f.caption is not None:

@@ -1,0 +1,65 @@
+"""Run a reader in a child process under resource limits: a hostile file costs bounded time
+and memory, and a crash of the PDF library (PDFium aborts on some inputs) is an error
+message, not a dead command (import-notes §6)."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import pickle
+import resource
+
+from layout.errors import InputError, LayoutError, SourcePos
+
+#: address space (bytes) and CPU seconds of the reading child; the wall clock is twice the CPU
+MEMORY = int(os.environ.get("LAYOUT_IMPORT_MEMORY", 2 * 1024**3))
+CPU_SECONDS = int(os.environ.get("LAYOUT_IMPORT_CPU", 120))
+
+
+def _child(conn, func, args):
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+        resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 5))
+        result = ("ok", func(*args))
+    except LayoutError as exc:
+        result = ("error", exc.diagnostics)
+    except MemoryError:
+        result = ("fail", "it needs more memory than the import allows")
+    except Exception as exc:  # noqa: BLE001 - a hostile file: reported, never a traceback
+        result = ("fail", f"{type(exc).__name__}: {exc}")
+    try:
+        conn.send_bytes(pickle.dumps(result))
+    finally:
+        conn.close()
+
+
+def in_child(func, path, *args):
+    """``func(path, *args)`` in a forked child with limits; its result, or an InputError."""
+    pos = SourcePos(str(path))
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, func, (path, *args)))
+    proc.start()
+    child.close()
+    data = None
+    try:
+        if parent.poll(2 * CPU_SECONDS):
+            data = parent.recv_bytes()
+    except EOFError:
+        data = None
+    finally:
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+    if data is None:
+        code = proc.exitcode
+        why = "it took too long" if code is None or code == -9 else f"the reader stopped (signal {-code})" \
+            if code and code < 0 else "the reader stopped"
+        raise InputError(f"unreadable file: {why}", pos)
+    kind, value = pickle.loads(data)
+    if kind == "ok":
+        return value
+    if kind == "error":
+        raise InputError(value)
+    raise InputError(f"unreadable file: {value}", pos)
