@@ -114,6 +114,10 @@ def _infer(root, draft: Path, models) -> dict:
             cap.set("composition", ch.style)
         else:
             e.set("composition", ch.style)
+            for g in e.iter(f"{{{NS}}}group"):
+                g.set("composition", ch.group or ch.style)
+            if ch.group:
+                note += f"; narrower paragraphs (group): {ch.group} "
             old = [c for c in e if isinstance(c, etree._Comment)]
             for c in old:
                 e.remove(c)

@@ -314,7 +314,7 @@ def _frames(cell: Node, scan: ScanPage, body, pitch, body_style, type_box, gutte
             f.figures.append(fig)
             continue
         seen_body = True
-        f.columns.append(_column(b))
+        f.columns.extend(_columns(b))
     for p in pics:
         f.figures.append(_figure([p], None, body, body_style, pitch))
     _head_kinds(f)
@@ -349,7 +349,10 @@ def _head_kinds(f: Frame) -> None:
     f.heads = out
 
 
-def _column(b: Node) -> Column:
+def _columns(b: Node) -> list[Column]:
+    """A column block's lines, cut into runs where the measure changes (text beside a
+    picture, paragraphs set narrower): full lines share a right edge, and a run of at
+    least two full lines with another right edge starts a new run."""
     ls = sorted(b.lines, key=lambda ln: (round(ln.baseline, 1), ln.x))
     merged: list[TextLine] = []
     for ln in ls:  # a run-in tag split off by its gap joins its line again
@@ -357,11 +360,27 @@ def _column(b: Node) -> Column:
             merged[-1] = TextLine(merged[-1].chars + ln.chars)
         else:
             merged.append(ln)
-    widths = Counter(round(ln.right - ln.x, 1) for ln in merged)
-    full = [w for w, n in widths.items() if n >= 2] or list(widths)
-    measure = max(full)
-    left = _mode((round(ln.x, 1) for ln in merged if abs(ln.right - ln.x - measure) < 0.3), merged[0].x)
-    return Column(merged, left, measure)
+    rights = [round(ln.right * 2) / 2 for ln in merged]
+    full = [any(abs(rights[i] - rights[j]) < 0.6 for j in (i - 1, i + 1) if 0 <= j < len(merged))
+            for i in range(len(merged))]
+    runs: list[list[TextLine]] = []
+    current = None
+    for i, ln in enumerate(merged):
+        if full[i] and current is not None and abs(rights[i] - current) > 1.0 and runs[-1]:
+            runs.append([])
+        if not runs:
+            runs.append([])
+        if full[i]:
+            current = rights[i]
+        runs[-1].append(ln)
+    out = []
+    for run in runs:
+        widths = Counter(round(ln.right - ln.x, 1) for ln in run)
+        common = [w for w, n in widths.items() if n >= 2] or list(widths)
+        measure = max(common)
+        left = _mode((round(ln.x, 1) for ln in run if abs(ln.right - ln.x - measure) < 0.3), run[0].x)
+        out.append(Column(run, left, measure))
+    return out
 
 
 def _paragraphs(f: Frame, body: float, body_style) -> None:

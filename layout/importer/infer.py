@@ -26,15 +26,20 @@ class Choice:
     score: int
     lines: int
     ties: list[str]
+    group: str | None = None  # the style of the article's narrower paragraphs (<group>)
 
 
-def _restyle_par(p, name: str):
-    return None if p is None else dataclasses.replace(p, style=dataclasses.replace(p.style, composition=name))
+def _restyle_par(p, name: str, grouped: str | None = None):
+    if p is None:
+        return None
+    if grouped is not None and p.measure is not None:
+        name = grouped
+    return dataclasses.replace(p, style=dataclasses.replace(p.style, composition=name))
 
 
-def _restyle(item, name: str):
+def _restyle(item, name: str, grouped: str | None = None):
     if isinstance(item, Article):
-        return dataclasses.replace(item, blocks=tuple(_restyle_par(p, name) for p in item.blocks),
+        return dataclasses.replace(item, blocks=tuple(_restyle_par(p, name, grouped) for p in item.blocks),
                                    tag=_restyle_par(item.tag, name), figures=(), boxes=())
     if isinstance(item, Box):
         return dataclasses.replace(item, items=tuple(_restyle_par(p, name) for p in item.items),
@@ -87,4 +92,22 @@ def infer_styles(issue: Issue, fonts, observed: dict[str, list[str]]) -> dict[st
         best = max(s.values())
         tied = [n for n in order if s[n] == best]
         out[fid] = Choice(tied[0], best, len(observed[fid]), tied[1:])
+    # paragraphs set narrower inside an article (a <group>) may follow another style
+    for page in issue.pages:
+        for item in page.items:
+            if not isinstance(item, Article) or item.id not in out:
+                continue
+            if not any(p.measure is not None for p in item.blocks):
+                continue
+            choice = out[item.id]
+            want = Counter(observed[item.id])
+            best = (choice.score, choice.style)
+            for name in order:
+                got = Counter(_composed(composer, _restyle(item, choice.style, name), page.geometry))
+                score = sum((got & want).values())
+                if score > best[0]:
+                    best = (score, name)
+            composer.column_rules = []
+            choice.score, choice.group = best[0], best[1]
+    composer.oversets.clear()
     return out

@@ -214,8 +214,14 @@ def _article(page, f: Frame, pm: PageModel, aid: str, next_id) -> None:
     main = _main_measure(f)
     if not f.paras:
         el(e, "p", "\u3000")  # an article without body text keeps its frame
+    group = None
     for para in f.paras:
-        _p(e, "p", para, pm, main)
+        narrower = main is not None and para.measure < main - 0.3 and len(para.lines) > 1
+        if narrower and (group is None or group.get("measure") != pt(para.measure)):
+            group = el(e, "group", measure=pt(para.measure))
+        elif not narrower:
+            group = None
+        _p(group if group is not None else e, "p", para, pm, None if narrower else main)
     if f.tag:
         t = el(e, "tag", f.tag)
         if f.tag_style and f.tag_style != pm.body_style:
