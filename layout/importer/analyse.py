@@ -188,6 +188,12 @@ def analyse_page(scan: ScanPage) -> PageModel:
         header = (0.0, round(h, 3), "".join(x.text for x in first.lines if x.x < (ink_x0 + ink_x1) / 2))
         cs = cs[1:]
     type_box = Box(ink_x0, type_top, ink_x1 - ink_x0, ink_y1 - type_top)
+    # frames end on the grid, which may stop short of the type area's right edge: the
+    # frame hairlines' right ends show where
+    thin_ends = [r.x2 for r in hrules if r.weight < 0.5 and r is not widest]
+    grid_right = max(thin_ends, default=type_box.right)
+    if not type_box.right - 3 <= grid_right <= type_box.right:
+        grid_right = type_box.right
     # half a gutter: a frame's right rule minus its below rule's right end
     halves = []
     for r in vrules:
@@ -198,7 +204,9 @@ def analyse_page(scan: ScanPage) -> PageModel:
         gutter = 2 * _mode(halves, body / 2)
     frames = []
     for cell in cs:
-        frames.extend(_frames(cell, scan, body, pitch, body_style, type_box, gutter, hrules, vrules))
+        frames.extend(_frames(cell, scan, body, pitch, body_style,
+                              Box(type_box.x, type_box.y, grid_right - type_box.x, type_box.height),
+                              gutter, hrules, vrules))
     return PageModel(scan.width, scan.height, body, pitch, body_style, type_box, gutter, header,
                      frames, len(scan.chars))
 
@@ -457,7 +465,10 @@ def _figure(leaves: list[Node], fbox: Box | None, body, body_style, pitch) -> Fr
         x0 = min(ln.x for ln in merged)
         f.caption = Para(merged, measure, x0)
         if fbox is None:
-            bottom = max(ln.bottom for ln in merged)
+            last = merged[-1]
+            steps = [b.baseline - a.baseline for a, b in zip(merged, merged[1:], strict=False)]
+            leading = statistics.median(steps) if steps else max(9.5, 1.2 * last.size)
+            bottom = last.baseline - ASCENT * last.size + leading
             top = pic.box.y
             f.box = Box(pic.box.x, top, pic.box.width, bottom - top)
     return f
