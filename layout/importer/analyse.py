@@ -160,6 +160,9 @@ def analyse_page(scan: ScanPage) -> PageModel:
     bases = sorted({round(ln.baseline, 2) for ln in lines if abs(ln.size - body) < 0.2})
     steps = [round(b - a, 2) for a, b in zip(bases, bases[1:], strict=False) if 0 < b - a < 3 * body]
     pitch = _mode(steps, round(body * 1.25, 2))
+    near = [st for st in steps if abs(st - pitch) <= 0.1]  # ALTO rounds positions: average them
+    if near:
+        pitch = round(sum(near) / len(near), 2)
     page_box = Box(0, 0, scan.width, scan.height)
     atoms = atoms_of(lines, scan.pictures, scan.fills)
     cs = cells(page_box, atoms, scan.rules)
@@ -219,14 +222,17 @@ def _frame_box(cell: Node, type_box: Box, gutter: float, hrules, vrules, pitch: 
         return [r for r in vrules if abs(r.x1 - at) < 2.5 and r.y1 > c.y - 3 and r.y2 < c.bottom + 3]
 
     def hs(at):
-        return [r for r in hrules if abs(r.y1 - at) < 2.5 and r.x1 > c.x - 3 and r.x2 < c.right + 3]
+        mid = c.x + c.width / 2
+        return [r for r in hrules if abs(r.y1 - at) < 2.5 and r.x1 - 3 < mid < r.x2 + 3
+                and (r.x1 > c.x - 3 and r.x2 < c.right + 3 or at == c.y)]
 
     def thin(rs, last=False):  # frame hairlines before box borders; nearest the frame edge
         rs = sorted(rs, key=lambda r: (r.weight >= 0.5, -r.y1 if last else r.y1))
         return rs
 
     own_right, left_rule = vs(c.right), vs(c.x)
-    own_below, above = thin(hs(c.bottom), last=True), thin(hs(c.y), last=True)
+    own_below = thin(hs(c.bottom), last=True)
+    above = [r for r in thin(hs(c.y), last=True) if r.weight < 0.5]  # a hairline, not the header rule
     if left_rule:
         x = left_rule[0].x1 + gutter / 2
     if own_below:

@@ -82,12 +82,15 @@ def _coverage(rules: list[RuleSeg], lo: float, hi: float, start: float, end: flo
     starts = []
     for r in rules:
         if horizontal and r.horizontal and lo - RULE_SLACK <= r.y1 <= hi + RULE_SLACK:
-            spans.append((max(start, r.x1), min(end, r.x2)))
-            pos.append(r.y1)
+            span, at, top = (max(start, r.x1), min(end, r.x2)), r.y1, r.x1
         elif not horizontal and r.vertical and lo - RULE_SLACK <= r.x1 <= hi + RULE_SLACK:
-            spans.append((max(start, r.y1), min(end, r.y2)))
-            pos.append(r.x1)
-            starts.append(r.y1)
+            span, at, top = (max(start, r.y1), min(end, r.y2)), r.x1, r.y1
+        else:
+            continue
+        if span[1] > span[0]:
+            spans.append(span)
+            pos.append(at)
+            starts.append(top)
     spans = [s for s in spans if s[1] > s[0]]
     if not spans:
         return 0.0, None, 0.0

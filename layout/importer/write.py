@@ -83,20 +83,31 @@ def _geo_key(pm: PageModel) -> tuple:
 
 def _geometry(root, pm: PageModel, gid: str) -> None:
     t = pm.type_box
+    mm = 72 / 25.4
     g = el(root, "geometry", id=gid)
-    el(g, "trim", width=pt(pm.width), height=pt(pm.height))
-    el(g, "margins", top=pt(t.y), bottom=pt(pm.height - t.bottom), left=pt(t.x), right=pt(pm.width - t.right))
+    el(g, "trim", width=pt(snap(pm.width, mm, 0.1)), height=pt(snap(pm.height, mm, 0.1)))
+    el(g, "margins", top=pt(snap(t.y, mm / 4, 0.1)), bottom=pt(snap(pm.height - t.bottom, mm / 4, 0.1)),
+       left=pt(snap(t.x, mm / 4, 0.1)), right=pt(snap(pm.width - t.right, mm / 4, 0.1)))
     cols, cc, gc = _grid(pm)
     el(g, "grid", bodySize=pt(pm.body), linePitch=pt(pm.pitch), columns=str(cols),
        columnChars=f"{cc:g}", gutterChars=f"{gc:g}")
 
 
+def snap(v: float, step: float, tol: float = 0.12) -> float:
+    """``v`` on a multiple of ``step`` when within ``tol`` of one: ALTO rounds every
+    position to its unit (0.06 pt for inch1200), frames sit on quarter zi and half lines."""
+    n = round(v / step)
+    return n * step if abs(v - n * step) <= tol else v
+
+
 def _place(e, box, pm: PageModel) -> None:
     t = pm.type_box
-    e.set("x", pt(box.x - t.x))
-    e.set("width", pt(box.width))
-    e.set("y", pt(box.y - t.y))
-    e.set("height", pt(box.height))
+    x0, x1 = snap(box.x - t.x, pm.body / 4), snap(box.right - t.x, pm.body / 4)
+    y0, y1 = snap(box.y - t.y, pm.pitch / 2), snap(box.bottom - t.y, pm.pitch / 2)
+    e.set("x", pt(x0))
+    e.set("width", pt(x1 - x0))
+    e.set("y", pt(y0))
+    e.set("height", pt(y1 - y0))
 
 
 def _page(root, pm: PageModel, gid: str, number: int) -> None:
