@@ -9,6 +9,8 @@ issue and counts what came back.  See docs/import.md.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import tempfile
 from pathlib import Path
 
@@ -61,13 +63,15 @@ def run_import(source: str | Path, out: str | Path, *, report: str | Path | None
     issue_id = "imported-" + "".join(ch if ch.isalnum() else "-" for ch in src.stem)[:60]
     root = issue_xml(models, issue_id, src.name)
     choices = {}
-    with tempfile.TemporaryDirectory(prefix="layout-import-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="layout-import-") as tmp, \
+            contextlib.redirect_stderr(io.StringIO()):  # the composer's placeholder warnings
         draft = Path(tmp) / "draft.xml"
         draft.write_bytes(_bytes(root))
+        fonts = _fonts(draft)
         if infer:
-            choices = _infer(root, draft, models)
+            choices = _infer(root, draft, models, fonts)
             draft.write_bytes(_bytes(root))
-        result = fidelity(draft, models, scans, choices)
+        result = fidelity(draft, models, scans, choices, fonts)
     atomic_write(out, _bytes(root))
     result["source"] = str(src)
     result["output"] = str(out)
@@ -83,18 +87,25 @@ def _bytes(root) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
 
 
-def _infer(root, draft: Path, models) -> dict:
-    from layout.compose.style import STYLES
+def _fonts(draft: Path):
+    """The fonts for the imported text, loaded once for inference and the rebuild."""
     from layout.fonts import FontSet
-    from layout.importer.infer import infer_styles
-    from layout.importer.write import NS
     from layout.pipeline import text_items
     from layout.read import read_issue
 
-    issue = read_issue(draft)
-    items = list(text_items(issue))
+    items = list(text_items(read_issue(draft)))
     fonts = FontSet.load(extra_chars="".join(sorted({ch for ch, *_ in items})))
     fonts.prepare(fonts.check_coverage(items))
+    return fonts
+
+
+def _infer(root, draft: Path, models, fonts) -> dict:
+    from layout.compose.style import STYLES
+    from layout.importer.infer import infer_styles
+    from layout.importer.write import NS
+    from layout.read import read_issue
+
+    issue = read_issue(draft)
     frames = {}
     for m in models:
         for f in m.frames:

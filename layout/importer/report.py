@@ -22,18 +22,21 @@ def observed_lines(model) -> list[str]:
     return [x for x in out if x]
 
 
-def fidelity(xml: Path, models, scans, choices) -> dict:
-    from layout.pipeline import build
+def fidelity(xml: Path, models, scans, choices, fonts) -> dict:
+    """Rebuild ``xml`` with the project's pipeline (read → compose) and count what came back."""
+    from layout.compose.page import compose_issue
+    from layout.read import read_issue
 
-    built = build(xml, allow_overset=True)
+    issue = read_issue(xml)
+    layout = compose_issue(issue, fonts, allow_overset=True)
     read_chars = Counter(c.ch for s in scans for c in s.chars)
-    xml_chars = Counter(ch for ch in built.issue.all_text() if not ch.isspace())
+    xml_chars = Counter(ch for ch in issue.all_text() if not ch.isspace())
     missing = read_chars - xml_chars
     extra = xml_chars - read_chars
     frames = []
     total = matched = 0
     oversets = 0
-    for model, page in zip(models, built.layout.pages, strict=True):
+    for model, page in zip(models, layout.pages, strict=True):
         groups = {g.id: g for g in page.groups}
         want_page = Counter(observed_lines(model))
         got_page = Counter(normalise(pl.text) for pl in page.lines() if normalise(pl.text))
