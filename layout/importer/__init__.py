@@ -125,8 +125,14 @@ def _infer(root, draft: Path, models, fonts) -> dict:
             cap.set("composition", ch.style)
         else:
             e.set("composition", ch.style)
-            for g in e.iter(f"{{{NS}}}group"):
-                g.set("composition", ch.group or ch.style)
+            for g in list(e.iter(f"{{{NS}}}group")):
+                if ch.ungroup:  # the regions alone make these lines narrower
+                    at = e.index(g)
+                    for k, p in enumerate(list(g)):
+                        e.insert(at + k, p)
+                    e.remove(g)
+                else:
+                    g.set("composition", ch.group or ch.style)
             if ch.group:
                 note += f"; narrower paragraphs (group): {ch.group} "
             old = [c for c in e if isinstance(c, etree._Comment)]

@@ -143,7 +143,7 @@ class PageModel:
     body_style: tuple[str, str]
     type_box: Box
     gutter: float
-    header: tuple[float, float, str] | None  # y, height, section
+    header: tuple[float, float, str, str] | None  # y, height, section, page label
     frames: list[Frame]
     char_count: int
 
@@ -180,7 +180,7 @@ def analyse_page(scan: ScanPage) -> PageModel:
     header = None
     type_top = ink_y0
     first = cs[0] if cs else None
-    if first and first.lines and widest and len(first.lines) <= 2 and first.box.bottom <= widest.y1 + 3 \
+    if first and first.lines and widest and len({round(x.baseline) for x in first.lines}) == 1 and first.box.bottom <= widest.y1 + 3 \
             and widest.y1 < scan.height * 0.2:
         doubles = sorted(r.y1 for r in hrules if abs(r.x2 - r.x1 - (widest.x2 - widest.x1)) < 1)
         rule_y = (doubles[0] + doubles[1]) / 2 if len(doubles) > 1 and doubles[1] - doubles[0] < 4 else doubles[0]
@@ -188,7 +188,9 @@ def analyse_page(scan: ScanPage) -> PageModel:
         s = ln.size
         h = 2 * (rule_y + 2 - ln.baseline + 0.38 * s)
         type_top = rule_y + 2 - h
-        header = (0.0, round(h, 3), "".join(x.text for x in first.lines if x.x < (ink_x0 + ink_x1) / 2))
+        mid = (ink_x0 + ink_x1) / 2
+        header = (0.0, round(h, 3), "".join(x.text for x in first.lines if x.x < mid),
+                  "".join(x.text for x in first.lines if x.x >= mid))
         cs = cs[1:]
     type_box = Box(ink_x0, type_top, ink_x1 - ink_x0, ink_y1 - type_top)
     # frames end on the grid, which may stop short of the type area's right edge: the
@@ -363,6 +365,12 @@ def _head_kinds(f: Frame) -> None:
     f.heads = out
 
 
+def _is_mark(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.category(ch)[0] == "P" or ch in "〉》」』】"
+
+
 def _columns(b: Node) -> list[Column]:
     """A column block's lines, cut into runs where the measure changes (text beside a
     picture, paragraphs set narrower): full lines share a right edge, and a run of at
@@ -375,21 +383,39 @@ def _columns(b: Node) -> list[Column]:
         else:
             merged.append(ln)
     rights = [round(ln.right * 2) / 2 for ln in merged]
-    full = [any(abs(rights[i] - rights[j]) < 0.6 for j in (i - 1, i + 1) if 0 <= j < len(merged))
-            for i in range(len(merged))]
+    # a line ending in a mark may end short of the measure (a trimmed or squeezed mark):
+    # only lines ending in a letter or ideograph show where the measure ends
+    usable = [not _is_mark(ln.chars[-1].ch) for ln in merged]
+    idx = [i for i in range(len(merged)) if usable[i]]
+    full = [False] * len(merged)
+    for k, i in enumerate(idx):
+        near = [idx[j] for j in (k - 1, k + 1) if 0 <= j < len(idx)]
+        full[i] = any(abs(rights[i] - rights[j]) < 0.6 for j in near)
     runs: list[list[TextLine]] = []
     current = None
+    left = None
     for i, ln in enumerate(merged):
-        if full[i] and current is not None and abs(rights[i] - current) > 1.0 and runs[-1]:
+        size = ln.chars[0].size
+        # a left edge that moves by less than an indent, or a right edge that moves: a new run
+        shifted = (left is not None and not _is_mark(ln.chars[0].ch)
+                   and 1.0 < abs(ln.x - left) < 0.8 * size)
+        if runs and runs[-1] and (shifted or full[i] and current is not None and abs(rights[i] - current) > 1.0):
             runs.append([])
+            current = None
+            left = None
         if not runs:
             runs.append([])
         if full[i]:
             current = rights[i]
+        if not _is_mark(ln.chars[0].ch) and (left is None or ln.x < left - 0.8 * size):
+            left = ln.x
+        elif not _is_mark(ln.chars[0].ch) and abs(ln.x - left) >= 0.8 * size and ln.x < left:
+            left = ln.x
         runs[-1].append(ln)
     out = []
     for run in runs:
-        widths = Counter(round(ln.right - ln.x, 1) for ln in run)
+        widths = Counter(round(ln.right - ln.x, 1) for ln in run if not _is_mark(ln.chars[-1].ch)
+                         and not _is_mark(ln.chars[0].ch)) or Counter(round(ln.right - ln.x, 1) for ln in run)
         common = [w for w, n in widths.items() if n >= 2] or list(widths)
         measure = max(common)
         left = _mode((round(ln.x, 1) for ln in run if abs(ln.right - ln.x - measure) < 0.3), run[0].x)

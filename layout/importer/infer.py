@@ -27,6 +27,7 @@ class Choice:
     lines: int
     ties: list[str]
     group: str | None = None  # the style of the article's narrower paragraphs (<group>)
+    ungroup: bool = False  # the narrower paragraphs are better set as plain paragraphs
 
 
 def _restyle_par(p, name: str, grouped: str | None = None):
@@ -101,7 +102,11 @@ def infer_styles(issue: Issue, fonts, observed: dict[str, list[str]]) -> dict[st
                 continue
             choice = out[item.id]
             want = Counter(observed[item.id])
-            best = (choice.score, choice.style)
+            # without the group: the narrower lines are the regions' doing (text beside a picture)
+            plain = dataclasses.replace(item, blocks=tuple(dataclasses.replace(p, measure=None)
+                                                           for p in item.blocks))
+            got = Counter(_composed(composer, _restyle(plain, choice.style), page.geometry))
+            best = (sum((got & want).values()), None)
             for name in order:
                 got = Counter(_composed(composer, _restyle(item, choice.style, name), page.geometry))
                 score = sum((got & want).values())
@@ -109,5 +114,6 @@ def infer_styles(issue: Issue, fonts, observed: dict[str, list[str]]) -> dict[st
                     best = (score, name)
             composer.column_rules = []
             choice.score, choice.group = best[0], best[1]
+            choice.ungroup = best[1] is None
     composer.oversets.clear()
     return out

@@ -16,7 +16,7 @@ from layout.compare import normalise
 
 
 def observed_lines(model) -> list[str]:
-    out = [normalise(model.header[2])] if model.header and model.header[2] else []
+    out = [normalise(x) for x in (model.header or ())[2:] if x]
     for f in model.frames:
         out += f.all_lines()
     return [x for x in out if x]

@@ -111,9 +111,11 @@ def _place(e, box, pm: PageModel) -> None:
 
 
 def _page(root, pm: PageModel, gid: str, number: int) -> None:
-    page = el(root, "page", geometry=gid)
+    page = el(root, "page", geometry=gid)  # attributes: geometry, label, section (schema order)
     if pm.header:
-        y, h, section = pm.header
+        y, h, section, label = pm.header
+        if label:
+            page.set("label", label)
         if section:
             page.set("section", section)
         el(page, "header", y=pt(y), height=pt(h))
