@@ -118,8 +118,10 @@ def _infer(root, draft: Path, models, fonts) -> dict:
     for fid, ch in choices.items():
         e = by_id[fid]
         tie = f"; ties: {', '.join(ch.ties)}" if ch.ties else ""
+        tried = f"tried {', '.join(STYLES)}" if ch.tried == len(STYLES) else \
+            f"the first of {ch.tried} tried to reproduce every line"
         note = (f" composition {ch.style}: {ch.score} of {ch.lines} observed lines reproduced"
-                f" (tried {', '.join(STYLES)}){tie}; measure from the line widths ")
+                f" ({tried}){tie}; measure from the line widths ")
         if e.tag == f"{{{NS}}}figure":
             cap = e.find(f"{{{NS}}}caption")
             cap.set("composition", ch.style)

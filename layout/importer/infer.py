@@ -7,6 +7,9 @@ from 15.8 zi, import-notes §4.3); the frame is composed by ``PageComposer`` exa
 build would, and its score is the number of its composed lines that equal an observed
 line (as a multiset).  Ties go to the page's majority style, then to the order of
 ``STYLES``.  The choice, its score and the ties are recorded as an XML comment.
+On the first page every style is composed (ties are evidence worth recording); on the
+later pages of an issue the styles that have won so far go first and the search stops at
+one that reproduces every observed line (the comment says how many were tried).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class Choice:
     ties: list[str]
     group: str | None = None  # the style of the article's narrower paragraphs (<group>)
     ungroup: bool = False  # the narrower paragraphs are better set as plain paragraphs
+    tried: int = 0  # how many styles were composed
 
 
 def _restyle_par(p, name: str, grouped: str | None = None):
@@ -61,11 +65,18 @@ def _composed(composer: PageComposer, item, geo) -> list[str]:
     return [normalise(pl.text) for b in group.blocks if b.kind in kinds for pl in b.lines]
 
 
+def _measure(item) -> float | None:
+    """The measure of a frame's first region: frames alike in measure are alike in style."""
+    flow = getattr(item, "flow", ())
+    return round(flow[0].measure, 1) if flow else None
+
+
 def infer_styles(issue: Issue, fonts, observed: dict[str, list[str]]) -> dict[str, Choice]:
     """The best style for every frame id in ``observed`` (its body or caption lines)."""
     composer = PageComposer(issue, fonts, allow_overset=True)
     scores: dict[str, dict[str, int]] = {}
-    for page in issue.pages:
+    wins: Counter = Counter()
+    for number, page in enumerate(issue.pages, 1):
         geo = page.geometry
         items = []
         for item in page.items:
@@ -79,20 +90,29 @@ def infer_styles(issue: Issue, fonts, observed: dict[str, list[str]]) -> dict[st
             if isinstance(item, Figure) and item.caption is None:
                 continue
             want = Counter(observed[item.id])
+            total = sum(want.values())
             scores[item.id] = {}
-            for name in STYLES:
+            # page 1: every style (ties are evidence); later pages: the winners so far first,
+            # and the search stops at a style that reproduces every observed line
+            shape = (type(item).__name__, _measure(item))
+            names = list(STYLES) if number == 1 else sorted(STYLES, key=lambda n: -wins[shape, n])
+            for name in names:
                 got = Counter(_composed(composer, _restyle(item, name), geo))
                 scores[item.id][name] = sum((got & want).values())
+                if number > 1 and scores[item.id][name] == total:
+                    break
+            s = scores[item.id]
+            wins[shape, max(s, key=s.get)] += 1
             composer.column_rules = []
     composer.oversets.clear()
     clear = Counter(max(s, key=s.get) for s in scores.values()
-                    if sorted(s.values())[-1] > (sorted(s.values())[-2] if len(s) > 1 else -1))
+                    if len(s) == 1 or sorted(s.values())[-1] > sorted(s.values())[-2])
     order = [name for name, _ in clear.most_common()] + [n for n in STYLES if n not in clear]
     out = {}
     for fid, s in scores.items():
         best = max(s.values())
-        tied = [n for n in order if s[n] == best]
-        out[fid] = Choice(tied[0], best, len(observed[fid]), tied[1:])
+        tied = [n for n in order if s.get(n) == best]
+        out[fid] = Choice(tied[0], best, len(observed[fid]), tied[1:], tried=len(s))
     # paragraphs set narrower inside an article (a <group>) may follow another style
     for page in issue.pages:
         for item in page.items:
@@ -107,7 +127,10 @@ def infer_styles(issue: Issue, fonts, observed: dict[str, list[str]]) -> dict[st
                                                            for p in item.blocks))
             got = Counter(_composed(composer, _restyle(plain, choice.style), page.geometry))
             best = (sum((got & want).values()), None)
+            total = sum(want.values())
             for name in order:
+                if best[0] == total:
+                    break
                 got = Counter(_composed(composer, _restyle(item, choice.style, name), page.geometry))
                 score = sum((got & want).values())
                 if score > best[0]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
+from functools import cached_property
 
 from layout.importer.scan import Char, RuleSeg
 
@@ -45,7 +46,7 @@ class TextLine:
     def x(self) -> float:
         return self.chars[0].x
 
-    @property
+    @cached_property
     def right(self) -> float:
         return max(c.right for c in self.chars)
 
@@ -53,28 +54,32 @@ class TextLine:
     def baseline(self) -> float:
         return self.chars[0].baseline
 
-    @property
+    @cached_property
     def size(self) -> float:
         return statistics.mode(c.size for c in self.chars)
 
-    @property
+    @cached_property
     def top(self) -> float:
         return self.baseline - 0.88 * max(c.size for c in self.chars)
 
-    @property
+    @cached_property
     def bottom(self) -> float:
         return self.baseline + 0.12 * max(c.size for c in self.chars)
 
-    @property
+    @cached_property
     def style(self) -> tuple[str, str]:
         return statistics.mode((c.role, c.weight) for c in self.chars)
 
-    @property
+    @cached_property
     def text(self) -> str:
         return "".join((" " if sp else "") + c.ch for c, sp in zip(self.chars, self.spaces(), strict=True))
 
     def spaces(self) -> list[bool]:
         """Whether a word space precedes each character (never the first)."""
+        return self._spaces
+
+    @cached_property
+    def _spaces(self) -> list[bool]:
         cs = self.chars
         gaps = [b.x - a.right for a, b in zip(cs, cs[1:], strict=False)]
         wide = [g for g, a, b in zip(gaps, cs, cs[1:], strict=False) if is_han(a.ch) and is_han(b.ch)]
@@ -110,8 +115,8 @@ def build_lines(chars: list[Char], rules: list[RuleSeg]) -> list[TextLine]:
         for a, b in zip(row, row[1:], strict=False):
             em = max(a.size, b.size)
             gap = b.x - a.right
-            crossed = any(a.right - 0.5 <= r.x1 <= b.x + 0.5 and r.y1 - 1 <= b.baseline <= r.y2 + 1
-                          for r in verticals)
+            crossed = gap > 0.25 * em and any(
+                a.right - 0.5 <= r.x1 <= b.x + 0.5 and r.y1 - 1 <= b.baseline <= r.y2 + 1 for r in verticals)
             if gap > SPLIT_GAP * em or crossed or gap < -0.6 * em:
                 out.append(TextLine(cur))
                 cur = []

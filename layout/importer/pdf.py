@@ -14,6 +14,7 @@ it in a child process with resource limits, see ``guard``).
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
 import re
 import unicodedata
@@ -31,6 +32,7 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 _SUBSET = re.compile(r"^[A-Z]{6}\+")
 
 
+@functools.lru_cache(maxsize=1024)
 def font_role(name: str) -> tuple[str, str]:
     """Role and weight from a font's name tokens (flags lie; names mostly do not)."""
     n = _SUBSET.sub("", name).lower()
@@ -114,35 +116,42 @@ def _read_page(doc, k: int, pos: SourcePos) -> ScanPage:
     box = R.FS_RECTF()
     matrix = R.FS_MATRIX()
     buf = ctypes.create_string_buffer(256)
+    objects: dict[int, tuple[str, str, float] | None] = {}
     fonts: dict[int, tuple[str, str]] = {}
+    # the whole text in one call (UTF-16); PDFium's generated characters are spaces and
+    # line ends, which are skipped like real whitespace: spaces come from geometry
+    text_buf = ctypes.create_string_buffer(2 * (count + 1))
+    R.FPDFText_GetText(tp.raw, 0, count, ctypes.cast(text_buf, ctypes.POINTER(ctypes.c_ushort)))
+    units = text_buf.raw[: 2 * count].decode("utf-16-le", errors="surrogatepass")
     bad = 0
-    for i in range(count):
-        if R.FPDFText_IsGenerated(tp.raw, i):
+    for i, ch in enumerate(units):
+        if ch.isspace():
             continue
-        code = R.FPDFText_GetUnicode(tp.raw, i)
-        ch = chr(code) if 0 < code < 0x110000 else "\ufffd"
-        if ch in "\r\n":
-            continue
-        if R.FPDFText_HasUnicodeMapError(tp.raw, i) == 1 or _bad_char(ch):
+        if _bad_char(ch):
             bad += 1
             continue
-        if ch.isspace():
-            continue  # word spaces are recovered from geometry, the same way for every producer
-        R.FPDFText_GetCharOrigin(tp.raw, i, ox, oy)
-        R.FPDFText_GetLooseCharBox(tp.raw, i, box)
-        R.FPDFText_GetMatrix(tp.raw, i, matrix)
-        if abs(matrix.b) > 1e-3 or abs(matrix.c) > 1e-3 or matrix.d <= 0:
-            continue  # rotated or mirrored text: not part of the horizontal page text
         obj = R.FPDFText_GetTextObject(tp.raw, i)
         key = ctypes.cast(obj, ctypes.c_void_p).value or 0
-        if key not in fonts:
-            font = R.FPDFTextObj_GetFont(obj)
-            n = R.FPDFFont_GetBaseFontName(font, buf, 256) if font else 0
-            fonts[key] = font_role(buf.value[: max(0, n - 1)].decode("latin-1"))
-        role, weight = fonts[key]
-        size = R.FPDFText_GetFontSize(tp.raw, i) * math.hypot(matrix.c, matrix.d)
-        scan.chars.append(Char(ch, X(ox.value), Y(oy.value), box.right - box.left,
-                               round(size, 3), role, weight))
+        facts = objects.get(key, 0)
+        if facts == 0:  # font, and size from the Tf size and the matrix, once per text object
+            R.FPDFText_GetMatrix(tp.raw, i, matrix)
+            if abs(matrix.b) > 1e-3 or abs(matrix.c) > 1e-3 or matrix.d <= 0:
+                facts = None  # rotated or mirrored text: not part of the horizontal page text
+            else:
+                font = R.FPDFTextObj_GetFont(obj)
+                fkey = ctypes.cast(font, ctypes.c_void_p).value or 0
+                if fkey not in fonts:
+                    n = R.FPDFFont_GetBaseFontName(font, buf, 256) if font else 0
+                    fonts[fkey] = font_role(buf.value[: max(0, n - 1)].decode("latin-1"))
+                role, weight = fonts[fkey]
+                size = R.FPDFText_GetFontSize(tp.raw, i) * math.hypot(matrix.c, matrix.d)
+                facts = (role, weight, round(size, 3))
+            objects[key] = facts
+        if facts is None:
+            continue
+        R.FPDFText_GetCharOrigin(tp.raw, i, ox, oy)
+        R.FPDFText_GetLooseCharBox(tp.raw, i, box)
+        scan.chars.append(Char(ch, X(ox.value), Y(oy.value), box.right - box.left, facts[2], facts[0], facts[1]))
     tp.close()
     if bad:
         raise InputError(
@@ -158,7 +167,21 @@ def _read_page(doc, k: int, pos: SourcePos) -> ScanPage:
 def _read_graphics(page, scan: ScanPage, X, Y, where: SourcePos) -> None:
     import pypdfium2.raw as R
 
-    objs = list(page.get_objects(filter=(R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_IMAGE), max_depth=15))
+    import pypdfium2 as pdfium
+
+    total = R.FPDFPage_CountObjects(page.raw)
+    if total > MAX_OBJECTS_PER_PAGE:
+        raise InputError(f"page {scan.number} has {total} objects (at most {MAX_OBJECTS_PER_PAGE})", where)
+    objs = []
+    for i in range(total):
+        raw = R.FPDFPage_GetObject(page.raw, i)
+        kind = R.FPDFPageObj_GetType(raw)
+        if kind in (R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_IMAGE):
+            objs.append(pdfium.PdfObject(raw, page=page, pdf=page.pdf, level=0))
+        elif kind == R.FPDF_PAGEOBJ_FORM:  # form XObjects: the helper descends (depth-capped)
+            form = pdfium.PdfObject(raw, page=page, pdf=page.pdf, level=0)
+            objs.extend(form.get_objects(filter=(R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_IMAGE), max_depth=15)
+                        if hasattr(form, "get_objects") else ())
     if len(objs) > MAX_OBJECTS_PER_PAGE:
         raise InputError(f"page {scan.number} has {len(objs)} graphic objects (at most "
                          f"{MAX_OBJECTS_PER_PAGE})", where)
