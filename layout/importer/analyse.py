@@ -287,7 +287,7 @@ def _border(cell: Node, hrules) -> Box | None:
 def _frames(cell: Node, scan: ScanPage, body, pitch, body_style, type_box, gutter, hrules, vrules) -> list[Frame]:
     border = _border(cell, hrules)
     fbox = border or _frame_box(cell, type_box, gutter, hrules, vrules, pitch)
-    leaves = blocks(cell, scan.rules)
+    leaves = blocks(cell, scan.rules, pitch - body)
     has_pic = any(b.pictures for b in leaves)
     bodies = [b for b in leaves if b.lines and not _is_display(b, body, body_style)]
     bordered = border is not None

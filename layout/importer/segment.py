@@ -106,7 +106,7 @@ def _coverage(rules: list[RuleSeg], lo: float, hi: float, start: float, end: flo
     return total / max(end - start, 1e-6), min(pos), min(starts, default=0.0)
 
 
-def _candidates(node: Node, rules: list[RuleSeg], rules_only: bool):
+def _candidates(node: Node, rules: list[RuleSeg], rules_only: bool, min_h: float):
     """Cuts of ``node``: (ruled, direction, position) lists for each direction."""
     out = {}
     b = node.box
@@ -114,7 +114,7 @@ def _candidates(node: Node, rules: list[RuleSeg], rules_only: bool):
         if direction == "h":
             gaps = _gaps([(a.box.y, a.box.bottom) for a in node.atoms])
             extent = (min(a.box.x for a in node.atoms), max(a.box.right for a in node.atoms))
-            minimum = MIN_H_GAP
+            minimum = min_h
         else:
             gaps = _gaps([(a.box.x, a.box.right) for a in node.atoms])
             extent = (min(a.box.y for a in node.atoms), max(a.box.bottom for a in node.atoms))
@@ -122,7 +122,7 @@ def _candidates(node: Node, rules: list[RuleSeg], rules_only: bool):
         cuts = []
         for lo, hi in gaps:
             cov, at, rule_top = _coverage(rules, lo, hi, *extent, horizontal=direction == "h")
-            if direction == "v" and cov >= 0.5 and rule_top > extent[0] + 1:
+            if not rules_only and direction == "v" and cov >= 0.5 and rule_top > extent[0] + 1:
                 # column rules that start below the top: what stands above them (a byline,
                 # a head) is cut off first, along the rules' top
                 if any(a.box.bottom <= rule_top + 1 for a in node.atoms):
@@ -135,10 +135,10 @@ def _candidates(node: Node, rules: list[RuleSeg], rules_only: bool):
     return out
 
 
-def cut(node: Node, rules: list[RuleSeg], rules_only: bool, depth: int = 0) -> Node:
+def cut(node: Node, rules: list[RuleSeg], rules_only: bool, min_h: float = MIN_H_GAP, depth: int = 0) -> Node:
     if len(node.atoms) <= 1 or depth > 60:
         return node
-    cands = _candidates(node, rules, rules_only)
+    cands = _candidates(node, rules, rules_only, min_h)
     best = None
     if cands.get("pre"):
         top = min(c[1] for c in cands["pre"])
@@ -171,7 +171,7 @@ def cut(node: Node, rules: list[RuleSeg], rules_only: bool, depth: int = 0) -> N
         parts[k].append(a)
     node.direction = direction
     node.ruled = ruled
-    node.children = [cut(Node(bx, atoms), rules, rules_only, depth + 1)
+    node.children = [cut(Node(bx, atoms), rules, rules_only, min_h, depth + 1)
                      for bx, atoms in zip(boxes, parts, strict=True) if atoms]
     return node
 
@@ -182,7 +182,9 @@ def cells(page_box: Box, atoms: list[Atom], rules: list[RuleSeg]) -> list[Node]:
     return list(root.leaves())
 
 
-def blocks(cell: Node, rules: list[RuleSeg]) -> list[Node]:
-    """A cell cut down to blocks (rules or white space), in reading order."""
-    root = cut(Node(cell.box, list(cell.atoms)), rules, rules_only=False)
+def blocks(cell: Node, rules: list[RuleSeg], row_gap: float = 2.25) -> list[Node]:
+    """A cell cut down to blocks (rules or white space), in reading order.  ``row_gap`` is
+    the white between two body lines (pitch − body size): a block break is wider."""
+    root = cut(Node(cell.box, list(cell.atoms)), rules, rules_only=False,
+               min_h=max(MIN_H_GAP, row_gap + 1.25))
     return list(root.leaves())

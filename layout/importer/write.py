@@ -62,9 +62,11 @@ def _grid(pm: PageModel) -> tuple[int, float, float]:
     g = round(pm.gutter / pm.body, 3)
     widths = []
     for f in pm.frames:
-        if f.kind == "article" and len(f.columns) >= 2:
-            n = len(f.columns)
-            widths.append(round((f.box.width - (n - 1) * pm.gutter) / n / pm.body, 2))
+        n = len({round(c.x / pm.body) for c in f.columns})
+        if f.kind == "article" and n >= 2:
+            w = round((f.box.width - (n - 1) * pm.gutter) / n / pm.body, 2)
+            if w >= 1:
+                widths.append(w)
     cc = max(set(widths), key=widths.count) if widths else round(pm.type_box.width / pm.body, 2)
     tw = pm.type_box.width / pm.body
     cols = max(1, int((tw + g + 1e-6) // (cc + g)))
