@@ -90,3 +90,72 @@ def test_other_hand_round_trip(other, kind):
     assert abs(imported.pages[0].geometry.line_pitch - 14) < 0.01
     # the inference found the typesetter's style, not the sample's
     assert {p.style.composition for a in imported.articles for p in a.blocks} == {"clreq"}
+
+
+ARTICLES = [
+    ("城东新区建成第一座社区图书馆", [
+        "今年春天，城东新区第一座社区图书馆正式对读者开放。图书馆设在新区文化中心二楼，面积约六百平方米，"
+        "藏书两万余册，设有少儿阅览区、报刊区和自习区。",
+        "开馆当天，不少居民一早就在门口排队。家住附近的王阿姨带着孙子来办借书证，她说，以前借书要坐半个"
+        "小时公交车，现在走路十分钟就到了。",
+        "图书馆负责人介绍，馆内实行免费开放，每周一闭馆整理，其余时间从早上九点开放到晚上八点。下一步，"
+        "图书馆还将开设读书会、亲子阅读课和公益讲座，让更多居民走进图书馆。"]),
+    ("河道整治让老街换了新颜", [
+        "老街旁的小河曾经杂草丛生，一到夏天气味难闻。去年秋天，街道办事处组织施工队清理河道淤泥，修补两"
+        "岸石堤，又在岸边种下了垂柳和月季。",
+        "如今，小河水清岸绿，傍晚时分，散步的居民络绎不绝。在老街住了四十年的李大爷说，河道干净了，心情"
+        "也跟着敞亮了。"]),
+    ("农贸市场完成改造升级", [
+        "经过三个月的改造，南门农贸市场重新开业。市场内统一设置了摊位标识和价格公示牌，地面铺设了防滑地"
+        "砖，通道也比以前宽敞了许多。",
+        "市场管理方表示，改造后将加强食品安全检查，每天对蔬菜和肉类进行抽检，检测结果在入口处的电子屏上"
+        "公示，方便市民放心购买。"]),
+]
+
+
+def typst_page() -> str:
+    """A tabloid page in Typst's own typesetting: a lead story in three columns, a rule, two
+    stories side by side with a vertical rule between them."""
+    def story(title, paras):
+        return f"#head[{title}]\n" + "\n\n".join(paras) + "\n"
+
+    (t1, p1), (t2, p2), (t3, p3) = ARTICLES
+    return f"""
+#set page(width: 297mm, height: 420mm, margin: 15mm)
+#set text(font: "Noto Serif CJK SC", size: 10pt, lang: "zh", region: "cn")
+#set par(justify: true, first-line-indent: (amount: 2em, all: true), leading: 0.6em, spacing: 0.6em)
+#let head(t) = block(width: 100%, above: 8pt, below: 10pt,
+  align(center, text(font: "Noto Sans CJK SC", weight: "bold", size: 22pt, t)))
+{story(t1, [])}
+#columns(3, gutter: 14pt)[
+{chr(10).join(p + chr(10) for p in p1)}
+]
+#line(length: 100%, stroke: 0.5pt)
+#grid(columns: (1fr, 1pt, 1fr), column-gutter: 10pt,
+[
+{story(t2, p2)}
+],
+line(angle: 90deg, length: 150pt, stroke: 0.5pt),
+[
+{story(t3, p3)}
+])
+"""
+
+
+def test_typst_page(tmp_path):
+    typst = pytest.importorskip("typst")
+    src = tmp_path / "page.typ"
+    src.write_text(typst_page(), encoding="utf-8")
+    pdf = tmp_path / "page.pdf"
+    pdf.write_bytes(typst.compile(str(src), font_paths=["/usr/share/fonts/opentype/noto"]))
+    xml = tmp_path / "page.xml"
+    result = run_import(pdf, xml)
+    issue = read_issue(xml)  # valid
+    written = Counter(ch for title, paras in ARTICLES for ch in title + "".join(paras))
+    assert Counter(ch for ch in issue.all_text() if not ch.isspace()) == written
+    assert result["characters"]["missing"] == ""
+    assert [a.title for a in issue.articles] == [t for t, _ in ARTICLES]
+    assert [[p.text for p in a.blocks] for a in issue.articles] == [paras for _, paras in ARTICLES]
+    assert result["overset_lines"] == 0
+    rebuilt = quiet_build(xml)  # builds without --allow-overset
+    assert sum(g.overset for p in rebuilt.layout.pages for g in p.groups) == 0

@@ -212,8 +212,30 @@ def analyse_page(scan: ScanPage) -> PageModel:
         frames.extend(_frames(cell, scan, body, pitch, body_style,
                               Box(type_box.x, type_box.y, grid_right - type_box.x, type_box.height),
                               gutter, hrules, vrules))
+    _separate(frames)
     return PageModel(scan.width, scan.height, body, pitch, body_style, type_box, gutter, header,
                      frames, len(scan.chars))
+
+
+def _separate(frames: list[Frame]) -> None:
+    """Frames that overlap by a sliver (rules drawn on a frame's edge, rounding) are made
+    to touch: the later one gives way along the shorter overlap."""
+    for j, b in enumerate(frames):
+        for a in frames[:j]:
+            ox = min(a.box.right, b.box.right) - max(a.box.x, b.box.x)
+            oy = min(a.box.bottom, b.box.bottom) - max(a.box.y, b.box.y)
+            if ox <= 0.01 or oy <= 0.01:
+                continue
+            bx = b.box
+            if oy <= ox:
+                if bx.y >= a.box.y:
+                    b.box = Box(bx.x, a.box.bottom, bx.width, bx.bottom - a.box.bottom)
+                else:
+                    b.box = Box(bx.x, bx.y, bx.width, a.box.y - bx.y)
+            elif bx.x >= a.box.x:
+                b.box = Box(a.box.right, bx.y, bx.right - a.box.right, bx.height)
+            else:
+                b.box = Box(bx.x, bx.y, a.box.x - bx.x, bx.height)
 
 
 def _frame_box(cell: Node, type_box: Box, gutter: float, hrules, vrules, pitch: float) -> Box:
@@ -256,6 +278,21 @@ def _frame_box(cell: Node, type_box: Box, gutter: float, hrules, vrules, pitch: 
     return Box(x, y, right - x, bottom - y)
 
 
+def _fit(frame: Box, cell: Node, slack: float = 1.5) -> Box:
+    """The frame made to hold everything in its cell and to stay inside the cell (give or
+    take ``slack``, the 1 pt by which a hairline sits below its frame): cells partition
+    the page, so frames never overlap whatever the rules suggested."""
+    c = cell.box
+    ink = [a.box for a in cell.atoms]
+    x0 = min([frame.x] + [b.x for b in ink])
+    y0 = min([frame.y] + [b.y for b in ink])
+    x1 = max([frame.right] + [b.right for b in ink])
+    y1 = max([frame.bottom] + [b.bottom for b in ink])
+    x0, y0 = max(x0, c.x - slack), max(y0, c.y - slack)
+    x1, y1 = min(x1, c.right + slack), min(y1, c.bottom + slack)
+    return Box(x0, y0, x1 - x0, y1 - y0)
+
+
 def first_body_size(cell: Node) -> float:
     return _mode((round(c.size, 2) for a in cell.atoms if a.line for c in a.line.chars), 9.0) if cell.atoms else 9.0
 
@@ -286,7 +323,7 @@ def _border(cell: Node, hrules) -> Box | None:
 
 def _frames(cell: Node, scan: ScanPage, body, pitch, body_style, type_box, gutter, hrules, vrules) -> list[Frame]:
     border = _border(cell, hrules)
-    fbox = border or _frame_box(cell, type_box, gutter, hrules, vrules, pitch)
+    fbox = border or _fit(_frame_box(cell, type_box, gutter, hrules, vrules, pitch), cell)
     leaves = blocks(cell, scan.rules, pitch - body)
     has_pic = any(b.pictures for b in leaves)
     bodies = [b for b in leaves if b.lines and not _is_display(b, body, body_style)]
@@ -335,8 +372,13 @@ def _frames(cell: Node, scan: ScanPage, body, pitch, body_style, type_box, gutte
         f.figures.append(_figure([p], None, body, body_style, pitch))
     _head_kinds(f)
     if f.heads:
-        xs = [(ln.x - fbox.x, fbox.right - ln.right) for _, ls in f.heads for ln in ls]
-        f.head_align = "center" if all(abs(a - b) < 3 for a, b in xs) else "left"
+        # centred over the frame, or over the text columns (another engine's frame is a guess)
+        spans = [(fbox.x, fbox.right)]
+        if f.columns:
+            spans.append((min(c.x for c in f.columns), max(c.x + c.measure for c in f.columns)))
+        xs = [(ln.x, ln.right) for _, ls in f.heads for ln in ls]
+        centred = any(all(abs((a - x0) - (x1 - b)) < 3 for a, b in xs) for x0, x1 in spans)
+        f.head_align = "center" if centred else "left"
     _paragraphs(f, body, body_style)
     return [f]
 
@@ -414,11 +456,12 @@ def _columns(b: Node) -> list[Column]:
         runs[-1].append(ln)
     out = []
     for run in runs:
-        widths = Counter(round(ln.right - ln.x, 1) for ln in run if not _is_mark(ln.chars[-1].ch)
-                         and not _is_mark(ln.chars[0].ch)) or Counter(round(ln.right - ln.x, 1) for ln in run)
-        common = [w for w, n in widths.items() if n >= 2] or list(widths)
-        measure = max(common)
-        left = _mode((round(ln.x, 1) for ln in run if abs(ln.right - ln.x - measure) < 0.3), run[0].x)
+        # the measure runs from the left edge of unindented lines to the right edge of full
+        # lines; lines starting or ending in a mark may hang or be trimmed: not evidence
+        lefts = [ln.x for ln in run if not _is_mark(ln.chars[0].ch)] or [ln.x for ln in run]
+        rights = [ln.right for ln in run if not _is_mark(ln.chars[-1].ch)] or [ln.right for ln in run]
+        left = round(min(lefts), 2)
+        measure = round(max(rights) - left, 1)
         out.append(Column(run, left, measure))
     return out
 
