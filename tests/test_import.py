@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from importing import make_outputs, round_trip
 from lxml import etree
 
-from importing import make_outputs, round_trip
 from layout.importer import run_import
 from layout.read import read_issue
 

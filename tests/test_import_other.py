@@ -7,9 +7,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from importing import make_outputs, quiet_build, round_trip
 from lxml import etree
 
-from importing import make_outputs, quiet_build, round_trip
 from layout.importer import run_import
 from layout.read import read_issue
 

@@ -27,7 +27,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-from layout.importer.lines import TextLine, build_lines, is_wide
+from layout.importer.lines import TextLine, build_lines
 from layout.importer.scan import Box, ScanPage
 from layout.importer.segment import Node, atoms_of, blocks, cells
 from layout.read.units import ZIHAO

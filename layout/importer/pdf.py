@@ -165,9 +165,8 @@ def _read_page(doc, k: int, pos: SourcePos) -> ScanPage:
 
 
 def _read_graphics(page, scan: ScanPage, X, Y, where: SourcePos) -> None:
-    import pypdfium2.raw as R
-
     import pypdfium2 as pdfium
+    import pypdfium2.raw as R
 
     total = R.FPDFPage_CountObjects(page.raw)
     if total > MAX_OBJECTS_PER_PAGE:

@@ -109,7 +109,6 @@ def _coverage(rules: list[RuleSeg], lo: float, hi: float, start: float, end: flo
 def _candidates(node: Node, rules: list[RuleSeg], rules_only: bool, min_h: float):
     """Cuts of ``node``: (ruled, direction, position) lists for each direction."""
     out = {}
-    b = node.box
     for direction in ("h", "v"):
         if direction == "h":
             gaps = _gaps([(a.box.y, a.box.bottom) for a in node.atoms])
