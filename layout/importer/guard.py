@@ -54,8 +54,12 @@ def in_child(func, path, *args):
             proc.join()
     if data is None:
         code = proc.exitcode
-        why = "it took too long" if code is None or code == -9 else f"the reader stopped (signal {-code})" \
-            if code and code < 0 else "the reader stopped"
+        if code is None or code == -9:
+            why = "reading took longer than the import allows"
+        elif code and code < 0:
+            why = f"the reader was stopped by signal {-code} (over the import's memory or time limit)"
+        else:
+            why = "the reader stopped"
         raise InputError(f"unreadable file: {why}", pos)
     kind, value = pickle.loads(data)
     if kind == "ok":
