@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from lxml import etree
@@ -46,11 +48,40 @@ def read_pages(path: Path, password: str | None = None):
     return read_alto_or_mets(path)
 
 
+def read_and_analyse(path: Path, password: str | None = None, part: int = 0, parts: int = 1):
+    """The pages k with k % parts == part, read and analysed: (number, characters read, model)."""
+    from collections import Counter
+
+    from layout.importer.analyse import analyse_page
+
+    if sniff(path) == "pdf":
+        from layout.importer.pdf import read_pdf
+
+        scans = read_pdf(path, password, part, parts)
+    else:
+        from layout.importer.alto import read_alto_or_mets
+
+        scans = [s for k, s in enumerate(read_alto_or_mets(path)) if k % parts == part]
+    return [(s.number, Counter(c.ch for c in s.chars), analyse_page(s)) for s in scans]
+
+
+def _pages_of(path: Path) -> int:
+    """How many pages to expect (to decide whether to read in two processes)."""
+    try:
+        size = path.stat().st_size
+        if sniff(path) != "pdf":
+            return 1 if size < 4 * 1024 * 1024 else 2
+        with path.open("rb") as fh:
+            head = fh.read(64 * 1024)
+    except (OSError, InputError):
+        return 1
+    return 2 if head.count(b"/Type /Page\n") + head.count(b"/Type/Page") > 1 or size > 1024 * 1024 else 1
+
+
 def run_import(source: str | Path, out: str | Path, *, report: str | Path | None = None,
                password: str | None = None, isolate: bool = True, infer: bool = True):
     """Import ``source`` into the issue XML ``out``; returns the report (a dict)."""
-    from layout.importer.analyse import analyse_page
-    from layout.importer.guard import in_child
+    from layout.importer.guard import in_children
     from layout.importer.report import fidelity
     from layout.importer.write import issue_xml
 
@@ -58,8 +89,16 @@ def run_import(source: str | Path, out: str | Path, *, report: str | Path | None
     out = Path(out)
     if out.resolve() == src.resolve():
         raise InputError("the output would overwrite the input", SourcePos(str(src)))
-    scans = in_child(read_pages, src, password) if isolate else read_pages(src, password)
-    models = [analyse_page(s) for s in scans]
+    # read and analyse in child processes under limits, the pages shared between two when
+    # there are several (PDFium is not thread-safe: processes, never threads)
+    parts = 2 if isolate and (os.cpu_count() or 1) > 1 and _pages_of(src) > 1 else 1
+    if isolate:
+        done = in_children(read_and_analyse, src, [(password, k, parts) for k in range(parts)])
+    else:
+        done = [read_and_analyse(src, password)]
+    pages = sorted((p for part in done for p in part), key=lambda p: p[0])
+    models = [m for _, _, m in pages]
+    read_chars = sum((c for _, c, _ in pages), Counter())
     issue_id = "imported-" + "".join(ch if ch.isalnum() else "-" for ch in src.stem)[:60]
     root = issue_xml(models, issue_id, src.name)
     choices = {}
@@ -71,7 +110,7 @@ def run_import(source: str | Path, out: str | Path, *, report: str | Path | None
         if infer:
             choices = _infer(root, draft, models, fonts)
             draft.write_bytes(_bytes(root))
-        result = fidelity(draft, models, scans, choices, fonts)
+        result = fidelity(draft, models, read_chars, choices, fonts)
     atomic_write(out, _bytes(root))
     result["source"] = str(src)
     result["output"] = str(out)

@@ -35,12 +35,34 @@ def _child(conn, func, args):
 
 def in_child(func, path, *args):
     """``func(path, *args)`` in a forked child with limits; its result, or an InputError."""
-    pos = SourcePos(str(path))
+    return in_children(func, path, [args])[0]
+
+
+def in_children(func, path, arg_lists: list[tuple]) -> list:
+    """``func(path, *args)`` for each ``args``, each in its own forked child with limits, at
+    the same time; their results in order, or the first error."""
     ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, func, (path, *args)))
-    proc.start()
-    child.close()
+    running = []
+    for args in arg_lists:
+        parent, child = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(child, func, (path, *args)))
+        proc.start()
+        child.close()
+        running.append((proc, parent))
+    results = []
+    try:
+        for proc, parent in running:
+            results.append(_collect(proc, parent, path))
+    finally:
+        for proc, _ in running:  # after an error, the others are not waited for
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+    return results
+
+
+def _collect(proc, parent, path):
+    pos = SourcePos(str(path))
     data = None
     try:
         if parent.poll(2 * CPU_SECONDS):

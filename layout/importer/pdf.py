@@ -53,7 +53,9 @@ def _bad_char(ch: str) -> bool:
     return ch == "\ufffd" or cat in ("Cc", "Co", "Cs") and ch not in "\t"
 
 
-def read_pdf(path: str | Path, password: str | None = None) -> list[ScanPage]:
+def read_pdf(path: str | Path, password: str | None = None, part: int = 0,
+             parts: int = 1) -> list[ScanPage]:
+    """Every page of the PDF (with ``parts`` > 1: the pages k with k % parts == part)."""
     import pypdfium2 as pdfium
 
     pos = SourcePos(str(path))
@@ -80,7 +82,7 @@ def read_pdf(path: str | Path, password: str | None = None) -> list[ScanPage]:
             raise InputError("the PDF has no pages", pos)
         if n > MAX_PAGES:
             raise InputError(f"the PDF has {n} pages; an import takes at most {MAX_PAGES}", pos)
-        return [_read_page(doc, k, pos) for k in range(n)]
+        return [_read_page(doc, k, pos) for k in range(n) if k % parts == part]
     finally:
         doc.close()
 

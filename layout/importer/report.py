@@ -22,14 +22,13 @@ def observed_lines(model) -> list[str]:
     return [x for x in out if x]
 
 
-def fidelity(xml: Path, models, scans, choices, fonts) -> dict:
+def fidelity(xml: Path, models, read_chars: Counter, choices, fonts) -> dict:
     """Rebuild ``xml`` with the project's pipeline (read → compose) and count what came back."""
     from layout.compose.page import compose_issue
     from layout.read import read_issue
 
     issue = read_issue(xml)
     layout = compose_issue(issue, fonts, allow_overset=True)
-    read_chars = Counter(c.ch for s in scans for c in s.chars)
     xml_chars = Counter(ch for ch in issue.all_text() if not ch.isspace())
     missing = read_chars - xml_chars
     extra = xml_chars - read_chars
