@@ -106,11 +106,14 @@ def run_import(source: str | Path, out: str | Path, *, report: str | Path | None
             contextlib.redirect_stderr(io.StringIO()):  # the composer's placeholder warnings
         draft = Path(tmp) / "draft.xml"
         draft.write_bytes(_bytes(root))
-        fonts = _fonts(draft)
+        from layout.read import read_issue
+
+        issue = read_issue(draft)
+        fonts = _fonts(issue)
         if infer:
-            choices = _infer(root, draft, models, fonts)
+            choices = _infer(root, issue, models, fonts, isolate)
             draft.write_bytes(_bytes(root))
-        result = fidelity(draft, models, read_chars, choices, fonts)
+        result = fidelity(draft, models, read_chars, choices, fonts, parallel=isolate)
     atomic_write(out, _bytes(root))
     result["source"] = str(src)
     result["output"] = str(out)
@@ -126,25 +129,28 @@ def _bytes(root) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
 
 
-def _fonts(draft: Path):
+def _fonts(issue):
     """The fonts for the imported text, loaded once for inference and the rebuild."""
     from layout.fonts import FontSet
     from layout.pipeline import text_items
-    from layout.read import read_issue
 
-    items = list(text_items(read_issue(draft)))
+    items = list(text_items(issue))
     fonts = FontSet.load(extra_chars="".join(sorted({ch for ch, *_ in items})))
     fonts.prepare(fonts.check_coverage(items))
     return fonts
 
 
-def _infer(root, draft: Path, models, fonts) -> dict:
+def _scores(_path, issue, fonts, observed, part, parts):
+    from layout.importer.infer import frame_scores
+
+    return frame_scores(issue, fonts, observed, part, parts)
+
+
+def _infer(root, issue, models, fonts, isolate: bool = True) -> dict:
     from layout.compose.style import STYLES
     from layout.importer.infer import infer_styles
     from layout.importer.write import NS
-    from layout.read import read_issue
 
-    issue = read_issue(draft)
     frames = {}
     for m in models:
         for f in m.frames:
@@ -152,7 +158,14 @@ def _infer(root, draft: Path, models, fonts) -> dict:
             for g in f.figures:
                 frames[g.id] = g
     observed = {fid: f.observed() for fid, f in frames.items() if f.kind != "furniture" and f.observed()}
-    choices = infer_styles(issue, fonts, observed)
+    scores = None
+    if isolate and (os.cpu_count() or 1) > 1 and len(observed) > 4:
+        # the frames shared between two forked processes (the fonts are loaded once, here)
+        from layout.importer.guard import in_children
+
+        parts = in_children(_scores, issue.pages[0].pos.file, [(issue, fonts, observed, k, 2) for k in range(2)])
+        scores = {fid: s for part in parts for fid, s in part.items()}
+    choices = infer_styles(issue, fonts, observed, scores)
     by_id = {e.get("id"): e for e in root.iter(f"{{{NS}}}article", f"{{{NS}}}box", f"{{{NS}}}figure")}
     for fid, ch in choices.items():
         e = by_id[fid]

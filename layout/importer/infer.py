@@ -71,11 +71,14 @@ def _measure(item) -> float | None:
     return round(flow[0].measure, 1) if flow else None
 
 
-def infer_styles(issue: Issue, fonts, observed: dict[str, list[str]]) -> dict[str, Choice]:
-    """The best style for every frame id in ``observed`` (its body or caption lines)."""
+def frame_scores(issue: Issue, fonts, observed: dict[str, list[str]], part: int = 0,
+                 parts: int = 1) -> dict[str, dict[str, int]]:
+    """Per frame (those numbered k with k % parts == part, in reading order), the number
+    of observed lines each style reproduces; separate parts can run in separate processes."""
     composer = PageComposer(issue, fonts, allow_overset=True)
     scores: dict[str, dict[str, int]] = {}
     wins: Counter = Counter()
+    k = -1
     for number, page in enumerate(issue.pages, 1):
         geo = page.geometry
         items = []
@@ -88,6 +91,9 @@ def infer_styles(issue: Issue, fonts, observed: dict[str, list[str]]) -> dict[st
             if not isinstance(item, (Article, Box, Figure)) or item.id not in observed:
                 continue
             if isinstance(item, Figure) and item.caption is None:
+                continue
+            k += 1
+            if k % parts != part:
                 continue
             want = Counter(observed[item.id])
             total = sum(want.values())
@@ -104,7 +110,11 @@ def infer_styles(issue: Issue, fonts, observed: dict[str, list[str]]) -> dict[st
             s = scores[item.id]
             wins[shape, max(s, key=s.get)] += 1
             composer.column_rules = []
-    composer.oversets.clear()
+    return scores
+
+
+def choose(scores: dict[str, dict[str, int]], observed: dict[str, list[str]]) -> dict[str, Choice]:
+    """The best style per frame; ties to the page's majority style, then STYLES' order."""
     clear = Counter(max(s, key=s.get) for s in scores.values()
                     if len(s) == 1 or sorted(s.values())[-1] > sorted(s.values())[-2])
     order = [name for name, _ in clear.most_common()] + [n for n in STYLES if n not in clear]
@@ -113,7 +123,14 @@ def infer_styles(issue: Issue, fonts, observed: dict[str, list[str]]) -> dict[st
         best = max(s.values())
         tied = [n for n in order if s.get(n) == best]
         out[fid] = Choice(tied[0], best, len(observed[fid]), tied[1:], tried=len(s))
-    # paragraphs set narrower inside an article (a <group>) may follow another style
+    return out
+
+
+def group_styles(issue: Issue, fonts, observed: dict[str, list[str]], out: dict[str, Choice]) -> None:
+    """Paragraphs set narrower inside an article (a <group>) may follow another style; or
+    the regions alone explain them (text beside a picture) and the group is dropped."""
+    composer = PageComposer(issue, fonts, allow_overset=True)
+    order = list(dict.fromkeys([c.style for c in out.values()] + list(STYLES)))
     for page in issue.pages:
         for item in page.items:
             if not isinstance(item, Article) or item.id not in out:
@@ -122,7 +139,6 @@ def infer_styles(issue: Issue, fonts, observed: dict[str, list[str]]) -> dict[st
                 continue
             choice = out[item.id]
             want = Counter(observed[item.id])
-            # without the group: the narrower lines are the regions' doing (text beside a picture)
             plain = dataclasses.replace(item, blocks=tuple(dataclasses.replace(p, measure=None)
                                                            for p in item.blocks))
             got = Counter(_composed(composer, _restyle(plain, choice.style), page.geometry))
@@ -138,5 +154,14 @@ def infer_styles(issue: Issue, fonts, observed: dict[str, list[str]]) -> dict[st
             composer.column_rules = []
             choice.score, choice.group = best[0], best[1]
             choice.ungroup = best[1] is None
-    composer.oversets.clear()
+
+
+def infer_styles(issue: Issue, fonts, observed: dict[str, list[str]],
+                 scores: dict[str, dict[str, int]] | None = None) -> dict[str, Choice]:
+    """The best style for every frame id in ``observed`` (its body or caption lines);
+    ``scores`` when ``frame_scores`` already ran (in parallel processes)."""
+    if scores is None:
+        scores = frame_scores(issue, fonts, observed)
+    out = choose(scores, observed)
+    group_styles(issue, fonts, observed, out)
     return out

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from layout.compare import normalise
@@ -22,40 +23,66 @@ def observed_lines(model) -> list[str]:
     return [x for x in out if x]
 
 
-def fidelity(xml: Path, models, read_chars: Counter, choices, fonts) -> dict:
-    """Rebuild ``xml`` with the project's pipeline (read → compose) and count what came back."""
+@dataclass
+class Rebuilt:
+    """What the rebuild of one page printed: its lines, and each group's lines and overset."""
+
+    lines: Counter
+    groups: dict[str, tuple[Counter, int]]
+
+
+def rebuild_pages(_path, issue, fonts, part: int = 0, parts: int = 1) -> dict[int, Rebuilt]:
+    """Compose the pages k with k % parts == part (a process each, when there are several)."""
+    import dataclasses
+
     from layout.compose.page import compose_issue
+
+    pages = issue.pages[part::parts]
+    layout = compose_issue(dataclasses.replace(issue, pages=pages), fonts, allow_overset=True)
+    out = {}
+    for k, page in zip(range(part, len(issue.pages), parts), layout.pages, strict=True):
+        groups = {g.id: (Counter(normalise(pl.text) for b in g.blocks for pl in b.lines
+                                 if normalise(pl.text)), g.overset) for g in page.groups}
+        out[k] = Rebuilt(Counter(normalise(pl.text) for pl in page.lines() if normalise(pl.text)), groups)
+    return out
+
+
+def fidelity(xml: Path, models, read_chars: Counter, choices, fonts, parallel: bool = False) -> dict:
+    """Rebuild ``xml`` with the project's pipeline (read → compose) and count what came back."""
     from layout.read import read_issue
 
     issue = read_issue(xml)
-    layout = compose_issue(issue, fonts, allow_overset=True)
+    if parallel and len(issue.pages) > 1:
+        from layout.importer.guard import in_children
+
+        rebuilt: dict[int, Rebuilt] = {}
+        for part in in_children(rebuild_pages, xml, [(issue, fonts, k, 2) for k in range(2)]):
+            rebuilt.update(part)
+    else:
+        rebuilt = rebuild_pages(xml, issue, fonts)
     xml_chars = Counter(ch for ch in issue.all_text() if not ch.isspace())
     missing = read_chars - xml_chars
     extra = xml_chars - read_chars
     frames = []
     total = matched = 0
     oversets = 0
-    for model, page in zip(models, layout.pages, strict=True):
-        groups = {g.id: g for g in page.groups}
+    for k, model in enumerate(models):
+        page = rebuilt[k]
         want_page = Counter(observed_lines(model))
-        got_page = Counter(normalise(pl.text) for pl in page.lines() if normalise(pl.text))
         total += sum(want_page.values())
-        matched += sum((want_page & got_page).values())
+        matched += sum((want_page & page.lines).values())
         for f in model.frames:
-            g = groups.get(f.id)
+            got, overset = page.groups.get(f.id, (Counter(), 0))
             want = Counter(x for x in f.all_lines() if x)
-            got = Counter(normalise(pl.text) for b in (g.blocks if g else ()) for pl in b.lines
-                          if normalise(pl.text))
             for fig in f.figures:
-                sub = groups.get(fig.id)
-                got += Counter(normalise(pl.text) for b in (sub.blocks if sub else ()) for pl in b.lines)
-            oversets += g.overset if g else 0
+                got = got + page.groups.get(fig.id, (Counter(), 0))[0]
+            oversets += overset
             ch = choices.get(f.id)
             frames.append({
-                "id": f.id, "page": model_page(models, model), "kind": f.kind,
+                "id": f.id, "page": k + 1, "kind": f.kind,
                 "lines": sum(want.values()), "reproduced": sum((want & got).values()),
                 "composition": ch.style if ch else None, "score": ch.score if ch else None,
-                "ties": ch.ties if ch else [], "overset": g.overset if g else 0,
+                "ties": ch.ties if ch else [], "overset": overset,
                 "misses": sorted((want - got).elements())[:20],
             })
     return {
@@ -68,10 +95,6 @@ def fidelity(xml: Path, models, read_chars: Counter, choices, fonts) -> dict:
         "overset_lines": oversets,
         "frames": frames,
     }
-
-
-def model_page(models, model) -> int:
-    return next(k for k, m in enumerate(models, 1) if m is model)
 
 
 def summary(result: dict) -> str:
