@@ -48,18 +48,11 @@ def _rect(r):
 
 
 def _texts(issue) -> list[str]:
-    """Every frame's text in reading order, frame by frame (order of frames aside)."""
-    out = []
-    for page in issue.pages:
-        for item in page.items:
-            if isinstance(item, (Article, Box, Figure, Furniture)):
-                from layout.read.model import _item_text
+    """Every frame's text (reading order within the frame), whitespace aside."""
+    from layout.read.model import _item_text
 
-                text = "".join(_item_text(item).split())
-                if isinstance(item, Article):
-                    text = "".join("".join(_item_text(x).split()) for x in (item,))
-                out.append(text)
-    return out
+    return ["".join(_item_text(item).split()) for page in issue.pages for item in page.items
+            if isinstance(item, (Article, Box, Figure, Furniture))]
 
 
 def round_trip(original, imported_xml: Path) -> RoundTrip:
