@@ -100,11 +100,17 @@ def run_import(source: str | Path, out: str | Path, *, report: str | Path | None
     models = [m for _, _, m in pages]
     read_chars = sum((c for _, c, _ in pages), Counter())
     issue_id = "imported-" + "".join(ch if ch.isalnum() else "-" for ch in src.stem)[:60]
-    root = issue_xml(models, issue_id, src.name)
+    images: dict[str, bytes] = {}
+    image_dir = f"{out.stem}-images"
+    root = issue_xml(models, issue_id, src.name, images, image_dir)
+    _check_images(out.parent, images, src)
     choices = {}
     with tempfile.TemporaryDirectory(prefix="layout-import-") as tmp, \
             contextlib.redirect_stderr(io.StringIO()):  # the composer's placeholder warnings
         draft = Path(tmp) / "draft.xml"
+        for rel, data in images.items():  # beside the draft too: the reader checks them
+            (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
+            (Path(tmp) / rel).write_bytes(data)
         draft.write_bytes(_bytes(root))
         from layout.read import read_issue
 
@@ -114,7 +120,11 @@ def run_import(source: str | Path, out: str | Path, *, report: str | Path | None
             choices = _infer(root, issue, models, fonts, isolate)
             draft.write_bytes(_bytes(root))
         result = fidelity(draft, models, read_chars, choices, fonts, parallel=isolate)
+    for rel, data in images.items():
+        (out.parent / rel).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(out.parent / rel, data)
     atomic_write(out, _bytes(root))
+    result["images"] = sorted(images)
     result["source"] = str(src)
     result["output"] = str(out)
     if report:
@@ -122,6 +132,16 @@ def run_import(source: str | Path, out: str | Path, *, report: str | Path | None
 
         atomic_write(Path(report), json.dumps(result, ensure_ascii=False, indent=1).encode() + b"\n")
     return result
+
+
+def _check_images(folder: Path, images: dict[str, bytes], src: Path) -> None:
+    """Images are written beside the output only as new files (or the same bytes again):
+    never over a file the import did not write, never over the input."""
+    for rel in images:
+        target = folder / rel
+        if target.resolve() == src.resolve() or (target.exists() and target.read_bytes() != images[rel]):
+            raise InputError(f"{target} exists: the import does not overwrite files it did not write",
+                             SourcePos(str(src)))
 
 
 def _bytes(root) -> bytes:

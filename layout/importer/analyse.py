@@ -100,6 +100,8 @@ class Frame:
     tag_style: tuple[str, str] | None = None
     figures: list[Frame] = field(default_factory=list)
     picture: Box | None = None
+    image: bytes | None = None  # the embedded image's encoded bytes, when it could be copied
+    image_ext: str = ""
     caption: Para | None = None
     credit: str | None = None
     lines: list[TextLine] = field(default_factory=list)  # furniture
@@ -515,7 +517,7 @@ def _chars_before(line: TextLine, tag: str) -> list:
 def _figure(leaves: list[Node], fbox: Box | None, body, body_style, pitch) -> Frame:
     pic = next(p for b in leaves for p in b.pictures)
     text = sorted((ln for b in leaves for ln in b.lines), key=lambda ln: (round(ln.baseline, 1), ln.x))
-    f = Frame("figure", fbox or pic.box, picture=pic.box)
+    f = Frame("figure", fbox or pic.box, picture=pic.box, image=pic.image, image_ext=pic.ext)
     if text:
         merged: list[TextLine] = []
         for ln in text:

@@ -38,7 +38,10 @@ def _font(e, style: tuple[str, str], size: float | None = None) -> None:
         e.set("size", pt(size))
 
 
-def issue_xml(pages: list[PageModel], issue_id: str, source_name: str) -> etree._Element:
+def issue_xml(pages: list[PageModel], issue_id: str, source_name: str,
+              images: dict[str, bytes] | None = None, image_dir: str = "images") -> etree._Element:
+    """The issue; embedded images copied out go into ``images`` (src → bytes), their
+    ``src`` under ``image_dir`` (relative to the issue file)."""
     root = el(None, "issue", id=issue_id, schemaVersion="1.0")
     root.set(f"{{{XML_NS}}}lang", "zh-Hans")
     meta = el(root, "meta")
@@ -53,9 +56,19 @@ def issue_xml(pages: list[PageModel], issue_id: str, source_name: str) -> etree.
         if key not in geos:
             geos[key] = f"g{len(geos) + 1}"
             _geometry(root, pm, geos[key])
-    for n, pm in enumerate(pages, 1):
-        _page(root, pm, geos[_geo_key(pm)], n)
+    global _IMAGES, _IMAGE_DIR
+    _IMAGES, _IMAGE_DIR = images, image_dir
+    try:
+        for n, pm in enumerate(pages, 1):
+            _page(root, pm, geos[_geo_key(pm)], n)
+    finally:
+        _IMAGES = None
     return root
+
+
+#: where the figures' images go while a page is written (set by ``issue_xml``)
+_IMAGES: dict[str, bytes] | None = None
+_IMAGE_DIR = "images"
 
 
 def _grid(pm: PageModel) -> tuple[int, float, float]:
@@ -280,6 +293,10 @@ def _figure(parent, f: Frame, pm: PageModel, fid: str) -> None:
     f.id = fid
     e = el(parent, "figure", id=fid)
     _place(e, f.box, pm)
+    if f.image and _IMAGES is not None:
+        src = f"{_IMAGE_DIR}/{fid}{f.image_ext}"
+        _IMAGES[src] = f.image
+        e.set("src", src)
     if f.caption is not None:
         c = _p(e, "caption", f.caption, pm)
         c.set("measure", pt(f.caption.measure))
