@@ -473,10 +473,7 @@ def main(argv: list[str] | None = None) -> int:
             res["issue24"] = issue
         if args.imports:
             print("import: our own PDFs back to issue XML", file=sys.stderr)
-            if args.issue or ISSUE24.exists():
-                res["import"] = import_series(n, tmp, True)
-            else:
-                res["import"] = import_series(n, tmp, False)
+            res["import"] = import_series(n, tmp, args.issue or ISSUE24.exists())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     res["machine"]["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -89,18 +89,8 @@ class Filled:
 
 
 @dataclass
-class Hint:
-    """What a structured source (ALTO/METS) says of a frame: kind, roles, grouping."""
-
-    kind: str  # article | box | figure | furniture | header
-    box: Box
-    article: str | None = None  # METS article id, when the frame is a part of one
-    blocks: list[tuple[str, list[list[Char]]]] = field(default_factory=list)  # (role tag, lines)
-
-
-@dataclass
 class ScanPage:
-    """One page as read: size, what was printed, and hints from structured sources."""
+    """One page as read: its size and what was printed."""
 
     number: int
     width: float
@@ -109,5 +99,4 @@ class ScanPage:
     rules: list[RuleSeg] = field(default_factory=list)
     pictures: list[Picture] = field(default_factory=list)
     fills: list[Filled] = field(default_factory=list)
-    hints: list[Hint] = field(default_factory=list)
-    label: str | None = None
+    mets_articles: int = 0  # article divisions of the METS logical structMap (first page)
