@@ -43,12 +43,15 @@ def test_sample_round_trip(sample, kind):
     assert report["characters"]["read"] == report["characters"]["in_xml"] == 6010
 
 
-def test_sample_structure_and_styles(sample):
+@pytest.mark.parametrize("kind", ["pdf", "alto"])
+def test_sample_structure_and_styles(sample, kind):
     """Same articles, heads, bylines, datelines, tags, box, figures; each article's style is
-    the source's own (or recorded as a tie with it)."""
-    built, pdf, _, out = sample
-    xml = out / "structure.xml"
-    run_import(pdf, xml)
+    the source's own (or recorded as a tie with it); with METS, as many articles as it has."""
+    built, pdf, mets, out = sample
+    xml = out / f"structure-{kind}.xml"
+    result = run_import(pdf if kind == "pdf" else mets, xml)
+    if kind == "alto":
+        assert result["articles"] == {"found": 8, "in_mets": 8}
     got = read_issue(xml)
     src = built.issue
     assert len(got.articles) == len(src.articles) == 8

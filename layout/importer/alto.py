@@ -184,6 +184,12 @@ def _read_alto(path: Path, root, number: int) -> ScanPage:
                 scan.rules.append(RuleSeg(x, y + h / 2, x + w, y + h / 2, h))
             elif w <= 4 and h > w:
                 scan.rules.append(RuleSeg(x + w / 2, y, x + w / 2, y + h, w))
+        elif name == "ComposedBlock" and (el.get("TYPE") or "").lower() in ("box", "sidebar"):
+            # a boxed sidebar: its block is its frame, drawn with a border (as the PDF shows it)
+            x, y, w, h = (_num(el, a) * k for a in ("HPOS", "VPOS", "WIDTH", "HEIGHT"))
+            for x1, y1, x2, y2 in ((x, y, x + w, y), (x, y + h, x + w, y + h), (x, y, x, y + h),
+                                   (x + w, y, x + w, y + h)):
+                scan.rules.append(RuleSeg(x1, y1, x2, y2, 0.6))
         elif name == "Illustration":
             x, y, w, h = (_num(el, a) * k for a in ("HPOS", "VPOS", "WIDTH", "HEIGHT"))
             scan.pictures.append(Picture(Box(x, y, w, h)))

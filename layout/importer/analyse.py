@@ -148,6 +148,7 @@ class PageModel:
     header: tuple[float, float, str, str] | None  # y, height, section, page label
     frames: list[Frame]
     char_count: int
+    mets_articles: int = 0  # articles in the METS logical structMap (when read through METS)
 
 
 def _mode(values, default):
@@ -216,7 +217,7 @@ def analyse_page(scan: ScanPage) -> PageModel:
                               gutter, hrules, vrules))
     _separate(frames)
     return PageModel(scan.width, scan.height, body, pitch, body_style, type_box, gutter, header,
-                     frames, len(scan.chars))
+                     frames, len(scan.chars), scan.mets_articles)
 
 
 def _separate(frames: list[Frame]) -> None:

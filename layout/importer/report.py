@@ -93,6 +93,8 @@ def fidelity(xml: Path, models, read_chars: Counter, choices, fonts, parallel: b
         "lines": {"observed": total, "reproduced": matched,
                   "ratio": round(matched / total, 4) if total else 1.0},
         "overset_lines": oversets,
+        "articles": {"found": sum(1 for m in models for f in m.frames if f.kind == "article"),
+                     "in_mets": sum(m.mets_articles for m in models) or None},
         "frames": frames,
     }
 
