@@ -53,6 +53,8 @@ TARGETS = {
     "issue24.parallel": 6.0,
     "sample.web": 3.0,  # issue 20: the web edition
     "issue24.web": 20.0,
+    "sample.import": 1.0,  # issue 18: `python -m layout import` of the sample's PDF
+    "issue24.import": 10.0,
 }
 
 STAGES = ["import", "parse_validate", "fonts", "compose", "compose_warm", "pdf", "epub", "alto",
@@ -259,6 +261,23 @@ def import_time(n: int) -> dict:
     return {"python": stats(base), "pdf_imports": stats(imp)}
 
 
+def import_series(n: int, tmp: Path, issue: bool) -> dict:
+    """``python -m layout import`` of our own PDFs (sample page, 24-page issue): the whole
+    process, reading, analysis, style inference and the checking rebuild (issue 18)."""
+    out = {}
+    todo = [("sample", SAMPLE, n)] + ([("issue24", ISSUE24, max(1, n // 2))] if issue else [])
+    for name, source, runs in todo:
+        pdf = tmp / f"import-{name}.pdf"
+        run_rusage([PY, "-m", "layout", "pdf", str(source), "-o", str(pdf)])
+        walls, rss = [], []
+        for _ in range(runs):
+            r = run_rusage([PY, "-m", "layout", "import", str(pdf), "-o", str(tmp / f"import-{name}.xml")])
+            walls.append(r["wall"])
+            rss.append(r["maxrss_mb"])
+        out[name] = {"wall": stats(walls), "maxrss_mb": max(rss), "summary": r["stdout"].strip()}
+    return out
+
+
 # -- report ----------------------------------------------------------------------------------
 
 
@@ -348,6 +367,8 @@ def table(res: dict) -> str:
         add(f"{'output size ' + k.upper():34}{kb(sz, k)}{kb(szi, k)}")
     for note in res["sample"]["stages"]["notes"]:
         add(f"note: {note}")
+    for name, r in res.get("import", {}).items():
+        add(f"{'`import` of the ' + name + ' PDF':34}{fmt_s(r['wall']):>30}   peak {r['maxrss_mb']:.0f} MB")
     add("")
     add("targets:")
     for name, ok, value, target in res["targets"]:
@@ -377,6 +398,8 @@ def check_targets(res: dict) -> list:
         out.append(("sample.web [s]", s["web"]["web"]["median"]))
     if "web" in res.get("issue24", {}):
         out.append(("issue24.web [s]", res["issue24"]["web"]["web"]["median"]))
+    for name, r in res.get("import", {}).items():
+        out.append((f"{name}.import [s]", r["wall"]["median"]))
     result = []
     for name, value in out:
         target = TARGETS[name.split(" ")[0]]
@@ -390,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-issue", type=int, default=3, help="runs of the 24-page measurements")
     ap.add_argument("--no-cold", dest="cold", action="store_false", help="skip the font conversion")
     ap.add_argument("--no-issue", dest="issue", action="store_false", help="skip the 24-page issue")
+    ap.add_argument("--no-import", dest="imports", action="store_false",
+                    help="skip `python -m layout import` of our own PDFs")
     ap.add_argument("--json", type=Path, default=BUILD / "bench.json")
     ap.add_argument("--no-bytecode-cache", dest="bytecode", action="store_false",
                     help="run the processes as this environment says (PYTHONDONTWRITEBYTECODE "
@@ -475,6 +500,9 @@ def main(argv: list[str] | None = None) -> int:
             issue["web"] = web_series(ISSUE24, ni, tmp)
             issue["maxrss_mb"] = max(issue["stages"]["maxrss_mb"], issue["cli"]["maxrss_mb"], max(rss))
             res["issue24"] = issue
+        if args.imports:
+            print("import: our own PDFs back to issue XML", file=sys.stderr)
+            res["import"] = import_series(n, tmp, args.issue or ISSUE24.exists())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     res["machine"]["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -1,4 +1,4 @@
-"""Command line: ``python -m layout {validate,pdf,epub,alto,compare,archive,web} ...``.
+"""Command line: ``python -m layout {validate,pdf,epub,alto,compare,import,archive,web} ...``.
 
 Every user-facing failure prints ``file:line:col: error: ...`` lines and exits with
 2 (invalid input), 3 (missing or broken font or image) or 1 (internal error, with
@@ -103,6 +103,17 @@ def cmd_web(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from layout.importer import run_import
+    from layout.importer.report import summary
+
+    out = Path(args.output) if args.output else BUILD / (Path(args.source).stem + ".xml")
+    result = run_import(args.source, out, report=args.report, password=args.password,
+                        infer=not args.no_infer)
+    print(summary(result))
+    return 0
+
+
 def cmd_archive(args: argparse.Namespace) -> int:
     from layout.archive import run_archive
 
@@ -150,6 +161,14 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("-o", "--output", default=str(BUILD / "web"), help="site folder (default build/web)")
     w.add_argument("-j", "--jobs", type=int, default=2, help="threads encoding page images (default 2)")
     w.set_defaults(func=cmd_web)
+
+    im = sub.add_parser("import", help="a past page's PDF or ALTO (+METS) to issue XML, checked by a rebuild")
+    im.add_argument("source", help="a page PDF with a text layer, an ALTO file, or a METS file")
+    im.add_argument("-o", "--output", help="the issue XML to write (default build/<stem>.xml)")
+    im.add_argument("--report", help="write the fidelity report (JSON) here")
+    im.add_argument("--password", help="the PDF's user password, if it has one")
+    im.add_argument("--no-infer", action="store_true", help="keep the default style (clreq): no inference")
+    im.set_defaults(func=cmd_import)
 
     ar = sub.add_parser("archive", help="batch: every issue to PDF/A, EPUB, ALTO, METS + manifest")
     ar.add_argument("source_dir")
