@@ -303,13 +303,14 @@ def epub_bytes(book: epub.EpubBook, epoch: int) -> bytes:
 # -- output ----------------------------------------------------------------------------
 
 
-def write_epub(issue: Issue, out_path: str | Path, *, fonts: bool = True, font_set: FontSet | None = None) -> Path:
+def write_epub(issue: Issue, out_path: str | Path, *, fonts: bool = True, font_set: FontSet | None = None,
+               epoch: int | None = None) -> Path:
     """Write the EPUB 3 edition of ``issue`` to ``out_path``; ``fonts=False`` embeds no fonts.
 
     The cover is drawn with the fonts either way.  The bytes depend only on the issue,
     the fonts, the library versions and ``SOURCE_DATE_EPOCH`` (default 2000-01-01).
     """
-    epoch = zipfix.source_date_epoch()
+    epoch = zipfix.source_date_epoch() if epoch is None else epoch
     parts = build_parts(issue)
     fs = font_set or FontSet.load(extra_chars=_all_chars(issue, parts))
     buf = io.BytesIO()

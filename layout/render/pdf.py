@@ -15,7 +15,7 @@ import gc
 import io
 import marshal
 import mmap
-import os
+import struct
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +27,12 @@ from reportlab.lib.colors import Color, black, white
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError
 
 from layout import __version__
 from layout.atomic import atomic_write
 from layout.compose.boxes import FigureBox, Group, IssueLayout, PageLayout, PlacedLine, TextBlock
+from layout.context import epoch_from_env
 from layout.errors import ResourceError, SourcePos
 from layout.fonts.cache import atomic_write as cache_write
 from layout.read.model import Issue
@@ -50,6 +52,7 @@ OVERSET = Color(0.85, 0.1, 0.1)
 class PdfOptions:
     proof: bool = False
     grid: bool = False
+    epoch: int | None = None  # the build's date (None: SOURCE_DATE_EPOCH, via layout.context)
 
 
 #: bump when the memo's layout changes (the ReportLab version is part of the file name too)
@@ -211,7 +214,7 @@ class FontRegistry:
             if face.name not in pdfmetrics.getRegisteredFontNames():
                 try:
                     pdfmetrics.registerFont(load_ttfont(face.name, Path(face.ttf_path)))
-                except Exception as exc:  # a corrupt or unreadable font file
+                except (OSError, TTFError, struct.error) as exc:  # an unreadable or corrupt font file
                     raise ResourceError(f"cannot embed font {face.ttf_path}: {exc}",
                                         SourcePos(str(face.ttf_path))) from None
             self.names[key] = face.name
@@ -501,11 +504,9 @@ def crop_marks(c: Canvas, offset: float, width: float, height: float) -> None:
 
 
 def source_date() -> int:
-    """Build time for metadata and slug: SOURCE_DATE_EPOCH, or ReportLab's invariant date."""
-    try:
-        return int(os.environ.get("SOURCE_DATE_EPOCH", "946684800"))
-    except ValueError:
-        return 946684800
+    """Build time for metadata and slug: SOURCE_DATE_EPOCH, or ReportLab's invariant date
+    (``layout.context``, the one parser; ReportLab reads the same variable itself)."""
+    return epoch_from_env()
 
 
 def render_pdf(issue: Issue, layout: IssueLayout, fonts, options: PdfOptions = PdfOptions()) -> bytes:
@@ -556,16 +557,17 @@ def _draw_issue(c: Canvas, issue: Issue, layout: IssueLayout, registry: FontRegi
         PageDrawer(c, page, registry, options, offset, pieces).draw()
         if options.proof:
             crop_marks(c, offset, page.width, page.height)
-            slug(c, issue, page, registry, initial)
+            slug(c, issue, page, registry, initial, options.epoch)
         bookmarks(c, page, issue)
         c.showPage()
     c.save()
 
 
-def slug(c: Canvas, issue: Issue, page: PageLayout, registry: FontRegistry, font: str) -> None:
+def slug(c: Canvas, issue: Issue, page: PageLayout, registry: FontRegistry, font: str,
+         epoch: int | None = None) -> None:
     from datetime import UTC, datetime
 
-    when = datetime.fromtimestamp(source_date(), UTC).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.fromtimestamp(source_date() if epoch is None else epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = f"{Path(issue.source).name}  page {page.number}  layout {__version__}  {when}"
     c.setFillColor(black)
     c.setFont(font, 6)
