@@ -8,9 +8,8 @@ archive makes one per issue, in whichever process or thread runs it, and stores 
 diagnostics in the issue's manifest row.  A context belongs to one build: it is not shared
 between threads.
 
-One exception, outside our hands: ReportLab reads ``SOURCE_DATE_EPOCH`` from the process
-environment itself for the PDF's dates and ``/ID``; ``check_environment`` makes a worker
-refuse a job whose epoch differs from its environment's, rather than build other bytes.
+ReportLab reads ``SOURCE_DATE_EPOCH`` from the process environment itself for the PDF's
+dates and ``/ID``; ``render/pdf.py`` re-dates its document with the context's epoch.
 """
 
 from __future__ import annotations
@@ -52,15 +51,6 @@ def epoch_from_env(environ: Mapping[str, str] | None = None) -> int:
     """The epoch of ``environ`` (default: this process's environment)."""
     env = os.environ if environ is None else environ
     return parse_epoch(env.get("SOURCE_DATE_EPOCH"))
-
-
-def check_environment(epoch: int) -> None:
-    """Refuse to build with an epoch that ReportLab, reading the environment, would not use."""
-    if epoch_from_env() != epoch:
-        raise InputError(Diagnostic(SourcePos("SOURCE_DATE_EPOCH"),
-                                    f"this worker's SOURCE_DATE_EPOCH ({epoch_from_env()}) differs from "
-                                    f"the build's ({epoch}); set the same value on every worker",
-                                    code="epoch-worker"))
 
 
 class Diagnostics:

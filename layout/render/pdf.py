@@ -523,8 +523,26 @@ def render_pdf(issue: Issue, layout: IssueLayout, fonts, options: PdfOptions = P
     with _binary_streams():
         c = Canvas(buf, pagesize=size, invariant=1, pageCompression=1, initialFontName=initial,
                    lang=issue.meta.language)
+        _pin_date(c, source_date() if options.epoch is None else options.epoch)
         _draw_issue(c, issue, layout, registry, options, offset, initial)
     return buf.getvalue()
+
+
+def _pin_date(c: Canvas, epoch: int) -> None:
+    """Date the document (``CreationDate``, ``ModDate``) and seed its ``/ID`` with the
+    build's epoch: ReportLab takes both from ``SOURCE_DATE_EPOCH`` in the process
+    environment, which a build passed its epoch explicitly must not depend on.  Done the
+    way ReportLab's ``PDFDocument.__init__`` does it (an unset variable is its float
+    946684800.0), so the bytes are those ReportLab makes for that environment."""
+    from hashlib import md5
+    from time import gmtime
+
+    stamp = c._doc._timeStamp
+    t = 946684800.0 if epoch == 946684800 else epoch
+    stamp.t, stamp.lt = t, gmtime(t)
+    stamp.YMDhms, stamp.dhh, stamp.dmm, stamp.tzname = tuple(stamp.lt)[:6], 0, 0, "UTC"
+    c._doc.signature = md5(b"a reportlab document", usedforsecurity=False)
+    c._doc.signature.update(ascii(t).encode("latin-1"))
 
 
 @contextlib.contextmanager
