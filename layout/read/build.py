@@ -8,6 +8,7 @@ collected, then reported together.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from layout.compose.style import STYLES
-from layout.errors import Diagnostic, InputError, ResourceError, SourcePos
+from layout.errors import Diagnostic, InputError, ResourceError, SourcePos, clip
 from layout.read.model import (
     Article,
     Box,
@@ -526,11 +527,11 @@ class Builder:
         src = el.get("src")
         path = None
         if src is not None:
-            resolved = (self.base_dir / src).resolve()
+            resolved = Path(os.path.realpath(self.base_dir / src))  # a link loop stays a path
             if not resolved.is_relative_to(self.base_dir):
-                self.error(el, f"src={src!r} points outside the source folder {self.base_dir}")
-            elif not resolved.is_file():
-                self.resource_problems.append(Diagnostic(self.src.pos(el), f"image not found: {resolved}"))
+                self.error(el, f"src={clip(src)!r} points outside the source folder {self.base_dir}")
+            elif (missing := _missing(resolved)) is not None:
+                self.resource_problems.append(Diagnostic(self.src.pos(el), missing))
             elif (problem := image_problem(resolved)) is not None:
                 self.resource_problems.append(Diagnostic(self.src.pos(el), f"image {src!r}: {problem}"))
             else:
@@ -589,25 +590,26 @@ class Builder:
 
 
 def image_problem(path: Path) -> str | None:
-    """Why an image cannot be printed, found while reading so that every output (PDF, EPUB)
-    refuses it alike and the message names the <figure>: not an image, truncated, or more
-    pixels than Pillow's decompression-bomb limit (a tiny file may declare 50000×50000)."""
-    import warnings
-
-    from PIL import Image
+    """Why an image cannot be printed (``layout.images``: typed by its bytes, header checked,
+    decoded within a budget), found while reading so that every output refuses it alike
+    and the message names the <figure>."""
+    from layout import images
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                im.load()  # decodes: a truncated or corrupt file fails here, not in a renderer
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        pixels = re.search(r"\d+", str(exc))
-        return (f"declares {int(pixels[0]) / 1e6 if pixels else 0:.0f} million pixels, more than the "
-                f"{(Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} million allowed (a decompression bomb?)")
-    except Exception as exc:  # noqa: BLE001 - whatever Pillow raises, the file is not a usable image
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        return f"not a readable image ({reason})"
+        images.check(path)
+    except images.ImageProblem as exc:
+        return str(exc)
+    return None
+
+
+def _missing(path: Path) -> str | None:
+    """Why there is no image file at ``path`` to read (``None`` if there is one)."""
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return f"image not found: {path}"
+    except OSError as exc:  # a name too long, a link loop, no permission
+        return f"image {clip(str(path))}: cannot be read: {exc.strerror}"
     return None
 
 
