@@ -129,7 +129,7 @@ class SourceFile:
         # XML reads CR LF and a lone CR as LF: so do our line numbers (libxml2's are then right)
         self.data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n") if b"\r" in data else data
         self._lines: list[str] | None = None
-        self._nth: dict[str, int] | None = None
+        self._nth: dict[etree._Element, int] | None = None
 
     def lines(self) -> list[str]:
         if self._lines is None:  # XML counts only LF as a line end (splitlines also splits at U+0085)
@@ -145,22 +145,23 @@ class SourceFile:
             local = etree.QName(el).localname
             text = self.lines()[line - 1] if line <= len(self.lines()) else ""
             starts = [m.start() for m in re.finditer(rf"<(?:[\w.-]+:)?{re.escape(local)}(?=[\s/>])", text)]
-            if starts:
+            if len(starts) == 1:
+                col = starts[0] + 1
+            elif starts:
                 col = starts[min(self._nth_on_line(el), len(starts) - 1)] + 1
         return SourcePos(self.path, line, col)
 
     def _nth_on_line(self, el: etree._Element) -> int:
         """How many elements of the same name start before ``el`` on its line."""
-        tree = el.getroottree()
-        if self._nth is None:
+        if self._nth is None:  # one walk, keyed by the element (getpath is linear in siblings)
             self._nth = {}
             seen: dict[tuple[int, str], int] = {}
-            for e in tree.iter():
+            for e in el.getroottree().iter():
                 if isinstance(e.tag, str):
                     key = (e.sourceline or 0, etree.QName(e).localname)
-                    self._nth[tree.getpath(e)] = seen.get(key, 0)
+                    self._nth[e] = seen.get(key, 0)
                     seen[key] = seen.get(key, 0) + 1
-        return self._nth.get(tree.getpath(el), 0)
+        return self._nth.get(el, 0)
 
     def log_pos(self, entry: etree._LogEntry) -> SourcePos:
         return SourcePos(self.path, entry.line, entry.column + 1 if entry.column else 0)
