@@ -57,6 +57,11 @@ MAX_REGION_LINES = 5000
 MAX_STYLE_DEPTH = 32
 MAX_INDENT = 100.0
 MAX_CHARS_PER_ZI = 1000.0  # columnChars, gutterChars
+#: The narrowest a character can be set, in ems (a Latin "i" is about 0.25): text needing
+#: more room than its frame has at this width is overset whatever the composer does.
+MIN_ADVANCE_EM = 0.2
+#: The most characters an issue may hold (a 100-page issue of full pages).
+MAX_CHARS = 1_000_000
 #: Overlap errors reported per page (the rest would only repeat the same mistake).
 MAX_OVERLAP_REPORTS = 20
 
@@ -241,6 +246,11 @@ class Builder:
             id=root.get("id"), meta=meta, pages=pages, source=self.src.path,
             base_dir=str(self.base_dir),
         )
+        chars = sum(len(p.text) for page in pages for item in page.items
+                    for p in (getattr(item, "blocks", ()) or getattr(item, "items", ())))
+        if chars > MAX_CHARS:
+            self.problems.append(Diagnostic(SourcePos(self.src.path), f"the issue holds {chars:,} characters "
+                                            f"of text; an issue holds at most {MAX_CHARS:,}"))
         if self.problems:
             raise InputError(self.problems)
         if self.resource_problems:
@@ -552,6 +562,7 @@ class Builder:
         for child in figures + boxes:
             if not rect.contains(child.rect, eps=0.5):
                 self.problems.append(Diagnostic(child.pos, f"{_kind(child)} {child.id!r} lies outside article {ident!r}"))
+        self.check_room(el, ident, rect, blocks)
         comment = _leading_comment(el)
         article = Article(
             id=ident, rect=rect, pos=self.src.pos(el), head=head, byline=byline,
@@ -560,6 +571,19 @@ class Builder:
             balance=el.get("balance", "true") in ("true", "1"), evidence=comment,
         )
         return self._mark_overlay(el, article)
+
+    def check_room(self, el: etree._Element, ident: str, rect: Rect, paragraphs: Sequence[Paragraph]) -> None:
+        """Text that cannot fit its frame even set at its narrowest is overset before any
+        composing (which would cost time in proportion to the text, not to the frame)."""
+        if not paragraphs:
+            return
+        size = min(p.style.size for p in paragraphs)
+        leading = min(p.style.leading or p.style.size for p in paragraphs)
+        room = (rect.width / (MIN_ADVANCE_EM * size) + 1) * (rect.height / leading + 1)
+        chars = sum(len(p.text) for p in paragraphs)
+        if chars > room:
+            self.problems.append(Diagnostic(self.src.pos(el), f"article {ident} overset: its {chars:,} "
+                                            f"characters cannot fit its frame (room for at most {room:,.0f})"))
 
     def check_indents(self, paragraphs: tuple[Paragraph, ...] | list[Paragraph], measure: float) -> None:
         """An indent that leaves no room for one character on the first line would set the
