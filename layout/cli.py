@@ -67,9 +67,11 @@ def plan_outputs(sources: Sequence[str], output: str | None, suffix: str) -> lis
                                         "written here: one output per source", code="output-refused"))
         seen[real] = src
     from layout.atomic import check_output
+    from layout.pipeline import font_files
 
+    inputs = [*sources, *font_files()]
     for out in outs:
-        check_output(out, sources)
+        check_output(out, inputs)
     return list(zip(sources, outs, strict=True))
 
 
@@ -91,11 +93,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_pdf(args: argparse.Namespace) -> int:
     from layout.atomic import atomic_write, check_output
     from layout.pipeline import build, input_files
-    from layout.render.pdf import PdfOptions, render_pdf
 
     for source, out in plan_outputs(args.sources, args.output, ".pdf"):
         ctx = BuildContext.from_env(allow_overset=args.allow_overset)
         built = build(source, ctx)
+        from layout.render.pdf import PdfOptions, render_pdf  # after the checks: they fail fast
+
         check_output(out, [*args.sources, *input_files(built.issue)])
         options = PdfOptions(proof=args.proof, grid=args.grid, epoch=ctx.epoch)
         data = render_pdf(built.issue, built.layout, built.fonts, options)

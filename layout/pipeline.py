@@ -9,7 +9,7 @@ from pathlib import Path
 from layout.compose.boxes import IssueLayout
 from layout.compose.page import DATELINE_ROLE, compose_issue
 from layout.context import BuildContext
-from layout.errors import SourcePos
+from layout.errors import LayoutError, SourcePos
 from layout.read import read_issue
 from layout.read.model import Article, Box, Figure, Furniture, Issue, Paragraph, TextStyle
 
@@ -93,15 +93,22 @@ def build(source: str | Path, ctx: BuildContext | None = None) -> Built:
 def input_files(issue: Issue) -> list[str]:
     """Every file a build of ``issue`` reads: the source, its images, the font manifest and
     every font it configures.  No output may be any of them."""
-    from layout.fonts.manifest import load_manifest
-
     files = [issue.source]
     for page in issue.pages:
         for item in page.items:
             for fig in (item,) if isinstance(item, Figure) else getattr(item, "figures", ()):
                 if fig.src:
                     files.append(fig.src)
-    manifest = load_manifest()
-    files.append(str(manifest.path))
-    files += [str(face.path) for role in manifest.roles.values() for face in role.faces.values()]
-    return files
+    return files + font_files()
+
+
+def font_files() -> list[str]:
+    """The font manifest and every font file it configures (known before any work)."""
+    from layout.fonts.manifest import load_manifest
+
+    try:
+        manifest = load_manifest()
+    except LayoutError:  # a broken manifest is reported by the build itself
+        return []
+    return [str(manifest.path), *(str(face.path) for role in manifest.roles.values()
+                                  for face in role.faces.values())]

@@ -103,6 +103,7 @@ class FontSet:
         self._resolved: dict[tuple[str, str, str, bool], Face | None] = {}
         self._specs: dict[tuple[str, str], list[tuple[FaceSpec, frozenset[str]]]] = {}
         self._used: dict[Path, str] = {}
+        self._checked: set[Path] = set()  # cached fonts proved sound (or rebuilt) in this build
 
     @classmethod
     def load(
@@ -218,7 +219,8 @@ class FontSet:
 
     def _ensure(self, base: _Base, halfwidth: bool) -> Path:
         path = base.out
-        if not path.is_file():  # convert now (``prepare`` usually did, in parallel)
+        self._check_cached(path)
+        if not cache.present(path, convert.CONVERTER_VERSION):  # convert now (``prepare`` usually did)
             job = self._job(base)
             path, built = convert.build(job)
             convert.record(job, built)
@@ -355,7 +357,8 @@ class FontSet:
         jobs: dict[Path, tuple[_Base, convert.ConvertJob]] = {}
         for f in faces:
             base = self._base(f.spec)
-            if not base.out.is_file():
+            self._check_cached(base.out)
+            if not cache.present(base.out, convert.CONVERTER_VERSION):
                 jobs[base.out] = (base, self._job(base))
         todo = sorted(jobs.values(), key=lambda bj: -len(bj[1].codepoints))
         if workers > 1 and len(todo) > 1:
@@ -369,6 +372,16 @@ class FontSet:
                 for (_, job), (_, built) in zip(todo, results, strict=True):
                     convert.record(job, built)
         return sorted({f.ttf_path for f in faces})
+
+    def _check_cached(self, path: Path) -> None:
+        """A damaged cached font and its variants are removed, with a warning, and rebuilt."""
+        if path in self._checked:
+            return
+        self._checked.add(path)
+        for p in (path, *(path.with_name(path.stem + v + ".ttf") for v in ("-hw", "-halt", "-hw-halt"))):
+            reason = cache.discard_damaged(p, convert.CONVERTER_VERSION)
+            if reason:
+                self.diagnostics.warn(SourcePos(str(p)), f"cached font {reason}: rebuilt", "font-cache")
 
     @staticmethod
     def _derivations(base: _Base) -> tuple[convert.Derivation, ...]:
