@@ -80,7 +80,7 @@ def inspect(data: bytes) -> ImageInfo:
         raise ImageProblem("not a readable image (neither JPEG, PNG, TIFF nor GIF by its content)")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore")  # a bomb is judged below; damaged metadata by the decode
             with Image.open(io.BytesIO(data), formats=[kind]) as im:
                 width, height, mode = im.width, im.height, im.mode
                 bits = 16 if (";16" in mode or mode == "I") else int(im.info.get("bits", 8) or 8)
@@ -106,6 +106,8 @@ def inspect(data: bytes) -> ImageInfo:
 
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip()
+    if text.startswith("cannot identify image file"):
+        return "its header is damaged"
     return text.splitlines()[-1][:200] if text else type(exc).__name__
 
 
@@ -114,7 +116,9 @@ def _decode(data: bytes, info: ImageInfo):
 
     im = Image.open(io.BytesIO(data), formats=[info.kind])
     try:
-        im.load()
+        with warnings.catch_warnings():  # Pillow warns on stderr about damaged metadata
+            warnings.simplefilter("ignore")
+            im.load()
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         im.close()
         raise ImageProblem(f"not a readable image ({_reason(exc)})") from None
