@@ -27,8 +27,9 @@ DECODE_BUDGET = 256 * 1024 * 1024
 
 #: Magic numbers of the formats a figure may be in, and their media types.
 _MAGIC = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"II*\x00", "TIFF"),
-          (b"MM\x00*", "TIFF"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"))
-MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "TIFF": "image/tiff"}
+          (b"MM\x00*", "TIFF"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"), (b"BM", "BMP"))
+MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "TIFF": "image/tiff",
+               "BMP": "image/bmp"}
 #: What EPUB reading systems show (EPUB 3 core media types), by format, and the modes kept as they are.
 _EPUB_READY = {"JPEG": {"L", "RGB"}, "PNG": {"1", "L", "LA", "P", "RGB", "RGBA"}, "GIF": {"L", "P"}}
 
@@ -77,7 +78,7 @@ def inspect(data: bytes) -> ImageInfo:
 
     kind = sniff(data)
     if kind is None:
-        raise ImageProblem("not a readable image (neither JPEG, PNG, TIFF nor GIF by its content)")
+        raise ImageProblem("not a readable image (neither JPEG, PNG, TIFF, GIF nor BMP by its content)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a bomb is judged below; damaged metadata by the decode

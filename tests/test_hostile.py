@@ -68,14 +68,25 @@ def _limits() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 
 
+#: ``python -m layout`` with the limits set first, in the child itself (a ``preexec_fn`` is
+#: not safe while the catalogue runs cases from several threads).
+LIMITED = f"""
+import resource, runpy, sys
+resource.setrlimit(resource.RLIMIT_CPU, ({CPU_SECONDS}, {CPU_SECONDS}))
+resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_SPACE}, {ADDRESS_SPACE}))
+sys.argv = ["layout", *sys.argv[1:]]
+runpy.run_module("layout", run_name="__main__", alter_sys=True)
+"""
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
             timeout: float = 60, limits: bool = True) -> subprocess.CompletedProcess[str]:
     """``python -m layout ARGS`` under the limits, from ``cwd`` (the package found by PYTHONPATH)."""
     full = cli_env(env)
     full["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), full.get("PYTHONPATH")]))
-    return subprocess.run([sys.executable, "-m", "layout", *args], capture_output=True, text=True,
-                          env=full, cwd=cwd or ROOT, timeout=timeout,
-                          preexec_fn=_limits if limits else None)
+    command = ["-c", LIMITED] if limits else ["-m", "layout"]
+    return subprocess.run([sys.executable, *command, *args], capture_output=True, text=True,
+                          env=full, cwd=cwd or ROOT, timeout=timeout)
 
 
 def snapshot(root: Path) -> dict[str, tuple]:
@@ -615,11 +626,18 @@ def _line_of(path: Path, text: str) -> int:
     return data[: data.index(text)].count("\n") + 1
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_hostile_input(case: Case, tmp_path: Path) -> None:
-    if case.root_only and os.geteuid() != 0:
-        pytest.skip("needs root to make a device node")
-    index = CASES.index(case)
+@dataclass
+class Outcome:
+    proc: subprocess.CompletedProcess[str]
+    took: float
+    src: Path
+    tmp: Path
+    before: dict[str, tuple]
+    after: dict[str, tuple]
+
+
+def run_case(case: Case, tmp_path: Path) -> Outcome:
+    """Make the case's files in ``tmp_path``, run the command on them, snapshot before and after."""
     folder = tmp_path / "in"
     folder.mkdir()
     src = case.make(folder)
@@ -631,7 +649,7 @@ def test_hostile_input(case: Case, tmp_path: Path) -> None:
         out = case.out(tmp_path)
     else:
         out = str(out_dir / f"issue.{case.command}")
-        if index % 2 == 1:  # a previous output, which must survive byte for byte
+        if CASES.index(case) % 2 == 1:  # a previous output, which must survive byte for byte
             Path(out).write_bytes(PREVIOUS)
     env = case.env(tmp_path) if case.env else None
     sources = [str(src), *(case.more(tmp_path) if case.more else [])]
@@ -639,7 +657,31 @@ def test_hostile_input(case: Case, tmp_path: Path) -> None:
     before = snapshot(tmp_path)
     started = time.monotonic()
     proc = run_cli(*args, env=env, cwd=case.cwd(tmp_path) if case.cwd else work)
-    took = time.monotonic() - started
+    return Outcome(proc, time.monotonic() - started, src, tmp_path, before, snapshot(tmp_path))
+
+
+@pytest.fixture(scope="module")
+def catalogue(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The selected cases, run as many at once as there are processors (each in its own
+    folder and process, under its own limits); a test waits for its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    selected = {item.callspec.params["case"].name for item in request.session.items
+                if getattr(item, "originalname", "") == "test_hostile_input"}
+    runnable = [c for c in CASES if c.name in selected and not (c.root_only and os.geteuid() != 0)]
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        futures = {c.name: pool.submit(run_case, c, tmp_path_factory.mktemp(c.name[:40])) for c in runnable}
+        yield futures
+        for fut in futures.values():
+            fut.cancel()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_input(case: Case, catalogue) -> None:
+    if case.root_only and os.geteuid() != 0:
+        pytest.skip("needs root to make a device node")
+    outcome = catalogue[case.name].result()
+    proc, took, src, tmp_path = outcome.proc, outcome.took, outcome.src, outcome.tmp
 
     assert proc.returncode == case.status, proc.stderr
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
@@ -658,7 +700,7 @@ def test_hostile_input(case: Case, tmp_path: Path) -> None:
     else:
         assert any(e.startswith(f"{named}:") or e.startswith(f"{named}: ") for e in errors), proc.stderr
     assert took < 30, f"took {took:.1f} s"
-    after = snapshot(tmp_path)
+    before, after = outcome.before, outcome.after
     changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     assert changed == [], f"changed, created or removed: {changed}"
 
@@ -750,7 +792,7 @@ def test_unwritable_output_folder(tmp_path: Path) -> None:
     finally:
         if folder != Path("/sys"):
             folder.chmod(0o755)
-    assert proc.returncode == 2, proc.stderr
+    assert proc.returncode == 4, proc.stderr  # output I/O
     assert re.fullmatch(rf"{re.escape(str(folder / 'issue.pdf'))}: error: cannot write to "
                         rf"{re.escape(str(folder))}: Permission denied\n", proc.stderr), proc.stderr
     if folder != Path("/sys"):
@@ -1098,3 +1140,31 @@ def test_epub_images_typed_by_content_and_converted(tmp_path: Path) -> None:
     if java and jar.is_file():
         check = subprocess.run([java, "-jar", str(jar), str(out)], capture_output=True, text=True, timeout=300)
         assert check.returncode == 0, check.stdout + check.stderr
+
+
+# ---- -o DIR/, several sources, long words in messages ---------------------------------------
+
+
+def test_output_ending_in_a_slash_is_a_folder(tmp_path: Path) -> None:
+    """``-o newdir/`` (not there yet) is a folder, not a file named ``newdir``; several
+    sources each get their own output in it."""
+    a, b = tmp_path / "a.xml", tmp_path / "b.xml"
+    for path in (a, b):
+        path.write_text(issue_xml(), encoding="utf-8")
+    proc = run_cli("pdf", str(a), str(b), "-o", "newdir/", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "newdir").is_dir()
+    assert sorted(p.name for p in (tmp_path / "newdir").iterdir()) == ["a.pdf", "b.pdf"]
+
+
+def test_a_long_word_is_cut_in_the_warning(tmp_path: Path) -> None:
+    """A word far wider than the measure is broken between letters, with a warning that
+    quotes at most 80 characters of it."""
+    word = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 40  # 1800 letters
+    src = tmp_path / "issue.xml"
+    src.write_text(edit('height="20line"', 'height="60line"', edit("Hello", word)), encoding="utf-8")
+    proc = run_cli("pdf", str(src), "-o", str(tmp_path / "issue.pdf"))
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if "wider than the measure" in line]
+    assert warnings and all(len(line) < 400 for line in warnings), proc.stderr
+    assert "… (1800 characters)" in warnings[0] and warnings[0].endswith("[word-broken]")

@@ -27,7 +27,6 @@ from reportlab.lib.colors import Color, black, white
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError
 
 from layout import __version__
 from layout.atomic import atomic_write
@@ -212,6 +211,8 @@ class FontRegistry:
         if key not in self.names:
             face = self.fonts.face(*key)
             if face.name not in pdfmetrics.getRegisteredFontNames():
+                from reportlab.pdfbase.ttfonts import TTFError  # loaded by now, without HarfBuzz
+
                 try:
                     pdfmetrics.registerFont(load_ttfont(face.name, Path(face.ttf_path)))
                 except (OSError, TTFError, struct.error) as exc:  # an unreadable or corrupt font file
