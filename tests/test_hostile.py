@@ -448,6 +448,10 @@ def EXTRA_CASES() -> list[Case]:  # noqa: N802 - a constant, built late
         Case("issue-over-a-million-characters", source(issue_xml(*[ARTICLE.replace('id="a1"', f'id="a{n}"').replace(
             f"<p>{BODY_TEXT}</p>", f"<p>{'字' * 5000}</p>" * 5) for n in range(41)])), 2,
              r"holds 1,02\d,\d+ characters of text; an issue holds at most 1,000,000"),
+        Case("frames-5001-in-the-issue", source(issue_xml(*["".join(
+            f'<furniture id="n{p}x{i}" kind="note" x="{(i % 20) * 2}zi" width="1zi" y="{(i // 20) * 2}line" '
+            f'height="1line"><line>字</line></furniture>' for i in range(417)) for p in range(12)])), 2,
+             r"5004 frames in the issue; an issue holds at most 5000", "<issue"),
         Case("frames-12000-in-one-page", source(issue_xml("".join(
             f'<furniture id="n{i}" kind="note" x="0zi" width="1zi" y="{i}line" height="1line"><line>字</line></furniture>'
             for i in range(12000)))), 2, r"12000 frames on one page", '<page geometry="g">'),

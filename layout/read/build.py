@@ -52,6 +52,7 @@ MIN_LEADING, MAX_LEADING = 1.0, 1000.0
 #: Counts: pages per issue, frames per page, columns per frame, lines per region, styles.
 MAX_PAGES = 500
 MAX_FRAMES_PER_PAGE = 500
+MAX_FRAMES = 5000  # in an issue: a 100-page paper has about 3000
 MAX_COLUMNS = 50
 MAX_REGION_LINES = 5000
 MAX_STYLE_DEPTH = 32
@@ -235,10 +236,14 @@ class Builder:
         if len(page_els) > MAX_PAGES:
             self.error(page_els[MAX_PAGES], f"{len(page_els)} pages; an issue has at most {MAX_PAGES}")
             raise InputError(self.problems)
+        total = 0
         for page_el in page_els:
             frames = sum(1 for child in page_el if isinstance(child.tag, str))
+            total += frames
             if frames > MAX_FRAMES_PER_PAGE:
                 self.error(page_el, f"{frames} frames on one page; a page holds at most {MAX_FRAMES_PER_PAGE}")
+        if total > MAX_FRAMES and not self.problems:
+            self.error(root, f"{total} frames in the issue; an issue holds at most {MAX_FRAMES}")
         if self.problems:
             raise InputError(self.problems)
         pages = tuple(self.page(p, n) for n, p in enumerate(page_els, 1))

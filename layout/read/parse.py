@@ -130,6 +130,7 @@ class SourceFile:
         self.data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n") if b"\r" in data else data
         self._lines: list[str] | None = None
         self._nth: dict[etree._Element, int] | None = None
+        self._start_memo: dict[tuple[int, str], list[int]] = {}
 
     def lines(self) -> list[str]:
         if self._lines is None:  # XML counts only LF as a line end (splitlines also splits at U+0085)
@@ -142,14 +143,22 @@ class SourceFile:
         line = el.sourceline or 0
         col = 0
         if line and isinstance(el.tag, str):
-            local = etree.QName(el).localname
-            text = self.lines()[line - 1] if line <= len(self.lines()) else ""
-            starts = [m.start() for m in re.finditer(rf"<(?:[\w.-]+:)?{re.escape(local)}(?=[\s/>])", text)]
+            starts = self._starts(line, etree.QName(el).localname)
             if len(starts) == 1:
                 col = starts[0] + 1
             elif starts:
                 col = starts[min(self._nth_on_line(el), len(starts) - 1)] + 1
         return SourcePos(self.path, line, col)
+
+    def _starts(self, line: int, local: str) -> list[int]:
+        """Where start tags of ``local`` begin on ``line`` (found once per line and name: a
+        file written on one line would otherwise be searched again for every element)."""
+        key = (line, local)
+        if key not in self._start_memo:
+            text = self.lines()[line - 1] if line <= len(self.lines()) else ""
+            self._start_memo[key] = [m.start() for m in
+                                     re.finditer(rf"<(?:[\w.-]+:)?{re.escape(local)}(?=[\s/>])", text)]
+        return self._start_memo[key]
 
     def _nth_on_line(self, el: etree._Element) -> int:
         """How many elements of the same name start before ``el`` on its line."""
