@@ -632,7 +632,7 @@ def test_archive_layout(sample_epub: Path) -> None:
 def test_failed_write_leaves_nothing(issue: Issue, tmp_path: Path) -> None:
     target = tmp_path / "book.epub"
     target.mkdir()  # os.replace onto a directory fails at the very end
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="the output is a folder"):  # refused before any work
         write_epub(issue, target, fonts=False)
     assert [p.name for p in tmp_path.iterdir()] == ["book.epub"] and target.is_dir()
 

@@ -35,7 +35,8 @@ from layout.compose.lines import Line
 from layout.compose.paragraph import compose_paragraph
 from layout.compose.prepare import FontSource, TextRun
 from layout.compose.style import STYLES, CompositionStyle
-from layout.errors import Diagnostic, InputError, OversetError, warn
+from layout.context import Diagnostics
+from layout.errors import Diagnostic, OversetError, clip
 from layout.read.model import (
     Article,
     Box,
@@ -86,7 +87,9 @@ def runs_of(par: Paragraph) -> list[TextRun]:
 
 
 class PageComposer:
-    def __init__(self, issue: Issue, fonts: FontSource, *, allow_overset: bool = False):
+    def __init__(self, issue: Issue, fonts: FontSource, *, allow_overset: bool = False,
+                 diagnostics: Diagnostics | None = None):
+        self.diagnostics = Diagnostics() if diagnostics is None else diagnostics
         self.issue = issue
         self.fonts = fonts
         self.allow_overset = allow_overset
@@ -137,7 +140,7 @@ class PageComposer:
         if self.oversets and not self.allow_overset:
             raise OversetError(self.oversets)
         for d in self.oversets:
-            warn(d.pos, d.message)
+            self.diagnostics.warn(d.pos, d.message, "overset")
         return IssueLayout(pages)
 
     def page(self, page: Page) -> PageLayout:
@@ -231,8 +234,9 @@ class PageComposer:
 
     def overlong(self, pos):
         def report(words: list[str]) -> None:
-            listed = "、".join(repr(w) for w in words[:3])
-            warn(pos, f"{listed} wider than the measure: broken between letters")
+            listed = "、".join(repr(clip(w)) for w in words[:3])
+            self.diagnostics.warn(pos, f"{listed} wider than the measure: broken between letters",
+                                  "word-broken")
         return report
 
     # ---- head groups -----------------------------------------------------------
@@ -500,7 +504,8 @@ class PageComposer:
             if f.caption_rect is None:
                 picture = Rect(f.rect.x, f.rect.y, f.rect.width, max(0.0, f.rect.height - need))
         if f.src is None:
-            warn(f.pos, f"figure {f.id!r} has no image yet: a neutral placeholder is drawn")
+            self.diagnostics.warn(f.pos, f"figure {f.id!r} has no image yet: a neutral placeholder is drawn",
+                                  "no-image")
         box = FigureBox(f"{f.id}-picture", picture, f.src, f.fit, f.alt)
         title = f.caption.text if f.caption else f.id
         return Group(f.id, "figure", title, f.rect, tuple(blocks), (box,))
@@ -550,9 +555,10 @@ def keep_together(counts: list[int], paragraphs: Sequence[tuple[int, int, Compos
     return counts
 
 
-def compose_issue(issue: Issue, fonts: FontSource, *, allow_overset: bool = False) -> IssueLayout:
-    """Compose every page; raises OversetError listing each article that does not fit."""
-    try:
-        return PageComposer(issue, fonts, allow_overset=allow_overset).compose()
-    except KeyError as exc:  # a composition style the reader let through
-        raise InputError(f"unknown composition style {exc}") from None
+def compose_issue(issue: Issue, fonts: FontSource, *, allow_overset: bool = False,
+                  diagnostics: Diagnostics | None = None) -> IssueLayout:
+    """Compose every page; raises OversetError listing each article that does not fit.
+
+    Warnings (overset allowed, words broken, figures without an image) go to ``diagnostics``.
+    """
+    return PageComposer(issue, fonts, allow_overset=allow_overset, diagnostics=diagnostics).compose()

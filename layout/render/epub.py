@@ -39,7 +39,6 @@ LANGUAGE = "zh-Hans"
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:x-newsxml:1:epub")
 COVER_IMAGE = "images/cover.png"
 #: Image types every EPUB 3.2 reading system shows; others are re-encoded as PNG.
-CORE_IMAGES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".svg": "image/svg+xml"}
 A11Y_SUMMARY = (
     "本电子书由报纸版面的源文件生成，按原版面的阅读顺序排列，每版的头条在前：每篇文章有标题层级，"
     "标题大小按印刷字号递减，目录按版面列出各篇标题，页码列表对应印刷版的版面；图片附有图说，"
@@ -161,25 +160,15 @@ def add_a11y_metadata(book: epub.EpubBook, issue: Issue) -> None:
 
 
 def _image_bytes(fig: Figure) -> tuple[bytes, str, str]:
-    """(bytes, extension, media type); types outside the core set become PNG."""
-    assert fig.src is not None
-    path = Path(fig.src)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ResourceError(f"figure {fig.id}: cannot read image {path}: {exc}", fig.pos) from exc
-    ext = path.suffix.lower()
-    if ext in CORE_IMAGES:
-        return data, ".jpg" if ext == ".jpeg" else ext, CORE_IMAGES[ext]
-    from PIL import Image  # only for the rare figure in another format (PIL loads its plugins)
+    """(bytes, extension, media type), typed by content; what readers cannot show (CMYK,
+    TIFF, 16 bits) becomes an sRGB JPEG or PNG (``layout.images``)."""
+    from layout import images
 
+    assert fig.src is not None
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            buf = io.BytesIO()
-            im.save(buf, "PNG", optimize=False, compress_level=9)
-    except OSError as exc:
-        raise ResourceError(f"figure {fig.id}: cannot convert image {path}: {exc}", fig.pos) from exc
-    return buf.getvalue(), ".png", "image/png"
+        return images.for_epub(fig.src)
+    except images.ImageProblem as exc:
+        raise ResourceError(f"figure {fig.id}: image {fig.src}: {exc}", fig.pos) from None
 
 
 def figure_images(issue: Issue) -> dict[str, Asset]:
@@ -378,14 +367,15 @@ def epub_bytes(book: epub.EpubBook, epoch: int) -> bytes:
 # -- output ----------------------------------------------------------------------------
 
 
-def write_epub(issue: Issue, out_path: str | Path, *, fonts: bool = True, font_set: FontSet | None = None) -> Path:
+def write_epub(issue: Issue, out_path: str | Path, *, fonts: bool = True, font_set: FontSet | None = None,
+               epoch: int | None = None) -> Path:
     """Write the EPUB 3 edition of ``issue`` to ``out_path``; ``fonts=False`` embeds no fonts.
 
     The cover is drawn with the fonts either way.  The bytes depend only on the issue,
     the fonts, the library versions and the date of ``build_epoch`` (SOURCE_DATE_EPOCH,
     else the issue's date, else the source file's modification time).
     """
-    epoch = build_epoch(issue)
+    epoch = build_epoch(issue) if epoch is None else epoch
     parts = build_parts(issue)
     fs = font_set or FontSet.load(extra_chars=_all_chars(issue, parts))
     buf = io.BytesIO()

@@ -15,7 +15,7 @@ import gc
 import io
 import marshal
 import mmap
-import os
+import struct
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,7 @@ from reportlab.pdfbase import pdfmetrics
 from layout import __version__
 from layout.atomic import atomic_write
 from layout.compose.boxes import FigureBox, Group, IssueLayout, PageLayout, PlacedLine, TextBlock
+from layout.context import epoch_from_env
 from layout.errors import ResourceError, SourcePos
 from layout.fonts.cache import atomic_write as cache_write
 from layout.read.model import Issue
@@ -50,6 +51,7 @@ OVERSET = Color(0.85, 0.1, 0.1)
 class PdfOptions:
     proof: bool = False
     grid: bool = False
+    epoch: int | None = None  # the build's date (None: SOURCE_DATE_EPOCH, via layout.context)
 
 
 #: bump when the memo's layout changes (the ReportLab version is part of the file name too)
@@ -209,9 +211,11 @@ class FontRegistry:
         if key not in self.names:
             face = self.fonts.face(*key)
             if face.name not in pdfmetrics.getRegisteredFontNames():
+                from reportlab.pdfbase.ttfonts import TTFError  # loaded by now, without HarfBuzz
+
                 try:
                     pdfmetrics.registerFont(load_ttfont(face.name, Path(face.ttf_path)))
-                except Exception as exc:  # a corrupt or unreadable font file
+                except (OSError, TTFError, struct.error) as exc:  # an unreadable or corrupt font file
                     raise ResourceError(f"cannot embed font {face.ttf_path}: {exc}",
                                         SourcePos(str(face.ttf_path))) from None
             self.names[key] = face.name
@@ -501,11 +505,9 @@ def crop_marks(c: Canvas, offset: float, width: float, height: float) -> None:
 
 
 def source_date() -> int:
-    """Build time for metadata and slug: SOURCE_DATE_EPOCH, or ReportLab's invariant date."""
-    try:
-        return int(os.environ.get("SOURCE_DATE_EPOCH", "946684800"))
-    except ValueError:
-        return 946684800
+    """Build time for metadata and slug: SOURCE_DATE_EPOCH, or ReportLab's invariant date
+    (``layout.context``, the one parser; ReportLab reads the same variable itself)."""
+    return epoch_from_env()
 
 
 def render_pdf(issue: Issue, layout: IssueLayout, fonts, options: PdfOptions = PdfOptions()) -> bytes:
@@ -522,8 +524,26 @@ def render_pdf(issue: Issue, layout: IssueLayout, fonts, options: PdfOptions = P
     with _binary_streams():
         c = Canvas(buf, pagesize=size, invariant=1, pageCompression=1, initialFontName=initial,
                    lang=issue.meta.language)
+        _pin_date(c, source_date() if options.epoch is None else options.epoch)
         _draw_issue(c, issue, layout, registry, options, offset, initial)
     return buf.getvalue()
+
+
+def _pin_date(c: Canvas, epoch: int) -> None:
+    """Date the document (``CreationDate``, ``ModDate``) and seed its ``/ID`` with the
+    build's epoch: ReportLab takes both from ``SOURCE_DATE_EPOCH`` in the process
+    environment, which a build passed its epoch explicitly must not depend on.  Done the
+    way ReportLab's ``PDFDocument.__init__`` does it (an unset variable is its float
+    946684800.0), so the bytes are those ReportLab makes for that environment."""
+    from hashlib import md5
+    from time import gmtime
+
+    stamp = c._doc._timeStamp
+    t = 946684800.0 if epoch == 946684800 else epoch
+    stamp.t, stamp.lt = t, gmtime(t)
+    stamp.YMDhms, stamp.dhh, stamp.dmm, stamp.tzname = tuple(stamp.lt)[:6], 0, 0, "UTC"
+    c._doc.signature = md5(b"a reportlab document", usedforsecurity=False)
+    c._doc.signature.update(ascii(t).encode("latin-1"))
 
 
 @contextlib.contextmanager
@@ -556,16 +576,17 @@ def _draw_issue(c: Canvas, issue: Issue, layout: IssueLayout, registry: FontRegi
         PageDrawer(c, page, registry, options, offset, pieces).draw()
         if options.proof:
             crop_marks(c, offset, page.width, page.height)
-            slug(c, issue, page, registry, initial)
+            slug(c, issue, page, registry, initial, options.epoch)
         bookmarks(c, page, issue)
         c.showPage()
     c.save()
 
 
-def slug(c: Canvas, issue: Issue, page: PageLayout, registry: FontRegistry, font: str) -> None:
+def slug(c: Canvas, issue: Issue, page: PageLayout, registry: FontRegistry, font: str,
+         epoch: int | None = None) -> None:
     from datetime import UTC, datetime
 
-    when = datetime.fromtimestamp(source_date(), UTC).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.fromtimestamp(source_date() if epoch is None else epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = f"{Path(issue.source).name}  page {page.number}  layout {__version__}  {when}"
     c.setFillColor(black)
     c.setFont(font, 6)
