@@ -13,7 +13,7 @@ from itertools import accumulate
 from operator import neg, sub
 
 from layout.compose.classes import Cls
-from layout.compose.linebreak import LineMeasurer, Span
+from layout.compose.line import Items, LineFit
 from layout.compose.lines import Line, glyphs_of
 from layout.compose.prepare import Atom
 
@@ -24,56 +24,47 @@ _VALUE = {c: c.value for c in Cls}  # Enum.value is a property: slow in a loop
 GLUE_STRETCH = 0.25
 
 
-def place_lines(m: LineMeasurer, spans: Sequence[Span],
+def place_lines(items: Items, fits: Sequence[LineFit],
                 settings: Sequence[tuple[float, str, bool, float, bool]]) -> list[Line]:
-    """Lay out each span in its line: ``settings[k]`` is line k's (target width, align,
+    """Lay out each line in its measure: ``settings[k]`` is line k's (target width, align,
     justify, offset, last), the line ``target`` pt wide starting ``offset`` pt from its left.
 
-    Works on the paragraph's columns: each per-atom list of a line is a slice, and the
-    glyphs of the whole paragraph are made at the end in one pass over the columns, so a
-    line costs a few C-level operations, not Python steps per atom."""
-    cols = m.cols
+    Works on the lines as ``line`` made them (their per-atom lists, copied where they are
+    adjusted), and makes the glyphs of the whole paragraph at the end in one pass over the
+    columns, so a line costs a few C-level operations, not Python steps per atom."""
+    cols = items.cols
     xs: list[float] = []
     boxes: list[float] = []
     dxs: list[float] = []
     made = []
-    for span, (target, align, justify, offset, last) in zip(spans, settings, strict=True):
-        i, j = span.start, span.end
-        line_xs, line_boxes, left, natural = _place(m, i, j, target, align, justify, offset)
+    for fit, (target, align, justify, offset, last) in zip(fits, settings, strict=True):
+        i, j = fit.start, fit.end
+        line_xs, line_boxes, left = _place(items, fit, target, align, justify, offset)
         xs += line_xs
         boxes += line_boxes
         dxs += map(neg, left)
         # the line's text: a typed space mid-line is kept as " "
-        text = cols.text[i] + "".join(m.spaced[i + 1:j])
-        made.append((i, j, target, natural, text, last, span.overfull))
+        text = cols.text[i] + "".join(items.spaced[i + 1:j])
+        made.append((i, j, target, fit.natural, text, last, fit.overfull))
     glyphs = glyphs_of(cols.text, xs, boxes, dxs, cols.face, cols.size,
                        map(_VALUE.__getitem__, cols.cls), _forms(cols.text, cols.cls))
     return [Line(glyphs[i:j], target, natural, text, last, overfull)
             for i, j, target, natural, text, last, overfull in made]
 
 
-def _place(m: LineMeasurer, i: int, j: int, target: float, align: str, justify: bool,
-           offset: float) -> tuple[list[float], list[float], list[float], float]:
-    """x and width of each box of atoms i..j-1 set as one line, the blank trimmed from each
-    box's left, and the line's natural width."""
-    cols = m.cols
-    # blank trimmed from each box's left and right (pt), and the glue before it: as
-    # ``a.lblank - m._left_blank(k, first)`` and ``a.rblank - m._right_blank(k, last)``
-    # (mid-line values precomputed by the measurer, same arithmetic)
-    left = m.kern_left[i:j]
-    right = m.kern_right[i:j]
-    glue = m.glue[i:j]
-    glue[0] = 0.0
-    lblank, rblank = cols.lblank[i], cols.rblank[j - 1]
-    left[0] = lblank - (0.0 if m.style.trim_line_start else lblank)
-    right[-1] = rblank - (0.0 if m.style.trim_line_end else rblank)
-    widths = cols.width[i:j]
-    natural = sum(widths) - sum(left) - sum(right) + sum(glue)
+def _place(items: Items, fit: LineFit, target: float, align: str, justify: bool,
+           offset: float) -> tuple[list[float], list[float], list[float]]:
+    """x and width of each box of the line, and the blank trimmed from each box's left."""
+    i, j, natural = fit.start, fit.end, fit.natural
+    left, right, glue = fit.left, fit.right, fit.glue
+    widths = items.cols.width[i:j]
     diff = target - natural if justify else min(0.0, target - natural)
     if diff < -1e-9:
-        _shrink(m, i, j, left, right, glue, -diff)
+        left, right, glue = left[:], right[:], glue[:]
+        _shrink(items, fit, left, right, glue, -diff)
     elif diff > 1e-9:
-        _expand(m.atoms, i, j, glue, diff)
+        glue = glue[:]
+        _expand(items.atoms, i, j, glue, diff)
     if not justify:
         width = sum(widths) - sum(left) - sum(right) + sum(glue)
         free = target - width
@@ -88,7 +79,7 @@ def _place(m: LineMeasurer, i: int, j: int, target: float, align: str, justify: 
     else:  # no glue: after the first (0.0, which makes a -0.0 offset 0.0) no x is -0.0,
         # so adding 0.0 changes none: the boxes alone give the same sums
         xs = list(accumulate(boxes[:-1], initial=offset + glue[0]))
-    return xs, boxes, left, natural
+    return xs, boxes, left
 
 
 def _forms(texts: tuple[str, ...], classes: tuple[Cls, ...]) -> list[str]:
@@ -104,27 +95,21 @@ def _forms(texts: tuple[str, ...], classes: tuple[Cls, ...]) -> list[str]:
     return forms
 
 
-def _shrink(m: LineMeasurer, i: int, j: int, left: list[float], right: list[float],
+def _shrink(items: Items, fit: LineFit, left: list[float], right: list[float],
             glue: list[float], need: float) -> None:
-    atoms = m.atoms
-    glue_min = m.cols.glue_min
-    room = [glue[n] - glue_min[k] if n else 0.0 for n, k in enumerate(range(i, j))]
-    need = _take(room, need, lambda n, v: glue.__setitem__(n, glue[n] - v))
+    """Take ``need`` pt from the glue down to its minimum, then from the marks' blanks."""
+    need = _take(fit.room, need, lambda n, v: glue.__setitem__(n, glue[n] - v))
     if need <= 1e-9:
         return
-    count = j - i
-    squeezes, squeeze_at = m.cols.squeeze, m.squeeze_at  # squeeze_at is 0.0 where squeeze is
-    squeeze = [squeeze_at(k, n == 0, n == count - 1) if squeezes[k] else 0.0
-               for n, k in enumerate(range(i, j))]
+    atoms, i = items.atoms, fit.start
 
     def give(n: int, v: float) -> None:
-        a = atoms[i + n]
-        if a.cls is Cls.OPEN:
+        if atoms[i + n].cls is Cls.OPEN:
             left[n] += v
         else:
             right[n] += v
 
-    _take(squeeze, need, give)
+    _take(fit.squeeze, need, give)
 
 
 def _take(room: list[float], need: float, apply) -> float:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from layout.compose.justify import place_lines
-from layout.compose.linebreak import LineMeasurer, Span, break_lines, is_full, last_break_inside
+from layout.compose.line import Items, LineFit, line
+from layout.compose.linebreak import break_lines, is_full, last_break_inside
 from layout.compose.lines import Line
 from layout.compose.prepare import FontSource, TextRun, prepare, split_overlong
 from layout.compose.style import CompositionStyle
@@ -44,7 +45,7 @@ def compose_paragraph(
     broken = split_overlong(atoms, min(measures), fonts, first=measures[0] - first_indent)
     if broken and on_overlong is not None:
         on_overlong(broken)
-    m = LineMeasurer(atoms, style)
+    m = Items(atoms, style)
     spans = break_lines(m, list(measures), first_indent)
 
     def avail(k: int) -> float:
@@ -96,7 +97,7 @@ def _last_align(align: str, style: CompositionStyle) -> str:
     return align
 
 
-def _pull_down(m: LineMeasurer, spans: list[Span], avail, extra: float = 0.0) -> list[Span] | None:
+def _pull_down(m: Items, spans: list[LineFit], avail, extra: float = 0.0) -> list[LineFit] | None:
     """Move the last unit of the last line down to a new line (or of the line before the last
     onto the last), if the new last line still fits with ``extra`` pt beside it."""
     atoms = m.atoms
@@ -105,19 +106,18 @@ def _pull_down(m: LineMeasurer, spans: list[Span], avail, extra: float = 0.0) ->
         cut = last_break_inside(atoms, last)
         if cut is None:
             return None
-        head = Span(last.start, cut, *m.widths(last.start, cut))
-        nat, tight = m.widths(cut, last.end)
-        if nat + extra > avail(len(spans)) + 1e-6:
+        tail = line(m, cut, last.end)
+        if tail.natural + extra > avail(len(spans)) + 1e-6:
             return None
-        return spans[:-1] + [head, Span(cut, last.end, nat, tight)]
+        return spans[:-1] + [line(m, last.start, cut), tail]
     prev, last = spans[-2], spans[-1]
     cut = last_break_inside(atoms, prev)
     if cut is None:
         return None
-    nat, tight = m.widths(cut, last.end)
-    if nat > avail(len(spans) - 1) + 1e-6:
+    tail = line(m, cut, last.end)
+    if tail.natural > avail(len(spans) - 1) + 1e-6:
         return None
-    return spans[:-2] + [Span(prev.start, cut, *m.widths(prev.start, cut)), Span(cut, last.end, nat, tight)]
+    return spans[:-2] + [line(m, prev.start, cut), tail]
 
 
 def _with_tail(line: Line, tail: Line, measure: float) -> Line:
