@@ -123,7 +123,11 @@ def test_line_start_opening_mark_loses_its_blank_half(fonts):
     lines = lines_of(fonts, "一二三四五“六七八”", CLREQ, measure=5)
     first = lines[1].glyphs[0]
     assert first.text == "“"
-    assert abs(first.width - 0.5 * EM) < 0.01 and abs(first.dx + 0.5 * EM) < 0.01
+    assert abs(first.width - 0.5 * EM) < 0.01 and abs(first.advance - EM) < 0.01
+    # drawn from the face's half-width (halt) form, whose ink starts at the box: the full
+    # glyph would sit ½ em left of it (dx), the halt form moves it back by its placement
+    halt = fonts.face("song").halt("“")
+    assert first.variant == "halt" and abs(first.dx + 0.5 * EM - (-halt[0] * EM)) < 0.01
 
 
 def test_line_end_mark_is_half_width(fonts):
@@ -247,7 +251,7 @@ def test_mixed_fonts_in_one_paragraph(fonts):
     """Runs keep their own face: a bold hei lead-in and a kai quotation."""
     runs = [TextRun("本报讯", "hei", "bold", EM), TextRun("正文", size=EM), TextRun("引语", "kai", size=EM)]
     line = compose_paragraph(runs, CLREQ, fonts, [20 * EM], indent=0)[0]
-    roles = [g.face[0] for g in line.glyphs]
+    roles = [g.face.key[0] for g in line.glyphs]
     assert roles == ["hei", "hei", "hei", "song", "song", "kai", "kai"]
 
 

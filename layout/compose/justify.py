@@ -9,13 +9,13 @@ never inside —— …… numbers or words (clreq §5, jlreq).  Hanzi are never
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import accumulate
-from operator import neg, sub
+from itertools import accumulate, compress, count, repeat
+from operator import is_not, neg, sub
 
 from layout.compose.classes import Cls
 from layout.compose.line import Items, LineFit
 from layout.compose.lines import Line, glyphs_of
-from layout.compose.prepare import Atom
+from layout.compose.prepare import Atom, AtomColumns
 
 _NO_SPACE_BEFORE = (Cls.CLOSE, Cls.PAUSE, Cls.STOP, Cls.DIVIDE)
 _OWN_FORMS = frozenset({Cls.MIDDOT, Cls.LONG})
@@ -46,8 +46,11 @@ def place_lines(items: Items, fits: Sequence[LineFit],
         # the line's text: a typed space mid-line is kept as " "
         text = cols.text[i] + "".join(items.spaced[i + 1:j])
         made.append((i, j, target, fit.natural, text, last, fit.overfull))
+    forms = _forms(cols.text, cols.cls)
+    variants = _variants(cols, boxes, dxs, forms)
     glyphs = glyphs_of(cols.text, xs, boxes, dxs, cols.face, cols.size,
-                       map(_VALUE.__getitem__, cols.cls), _forms(cols.text, cols.cls))
+                       map(_VALUE.__getitem__, cols.cls), forms, cols.advance, variants,
+                       repeat(0.0, len(xs)))
     return [Line(glyphs[i:j], target, natural, text, last, overfull)
             for i, j, target, natural, text, last, overfull in made]
 
@@ -82,9 +85,26 @@ def _place(items: Items, fit: LineFit, target: float, align: str, justify: bool,
     return xs, boxes, left
 
 
+def _variants(cols: AtomColumns, boxes: list[float], dxs: list[float], forms: list[str]) -> list[str]:
+    """The form each glyph is drawn in, with ``dxs`` adjusted to it: a · centred in its box,
+    and a mark whose box is narrower than its glyph (compressed, or set half width by the
+    style) drawn from the face's ``halt`` form where the face has one."""
+    variants = [""] * len(boxes)
+    halts, advances, sizes = cols.halt, cols.advance, cols.size
+    for k in {*compress(count(), map(is_not, halts, repeat(None))),
+              *compress(count(), map("center".__eq__, forms))}:
+        form = forms[k]
+        if form == "center":
+            dxs[k] = (boxes[k] - advances[k]) / 2
+        if halts[k] is not None and form in ("text", "center") and boxes[k] < advances[k] - 0.01:
+            variants[k] = "halt"
+            dxs[k] -= halts[k] * sizes[k]
+    return variants
+
+
 def _forms(texts: tuple[str, ...], classes: tuple[Cls, ...]) -> list[str]:
-    """How the renderer draws each atom: "text", or a · centred in its ½ em box ("center"; the
-    renderer knows its advance), —— as one rule ("rule"), …… one glyph per em ("spread")."""
+    """How a backend draws each atom: "text", or a · centred in its ½ em box ("center"; its
+    ``dx`` centres it), —— as one rule ("rule"), …… one glyph per em ("spread")."""
     forms = ["text"] * len(classes)
     if not _OWN_FORMS.isdisjoint(classes):
         for n, cls in enumerate(classes):

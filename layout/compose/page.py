@@ -43,8 +43,6 @@ from layout.read.model import (
     TextStyle,
 )
 
-#: where the baseline sits below the top of a line's em box (Noto CJK: ascender 0.88 em)
-ASCENT = 0.88
 #: line height of headline parts, in units of their size
 HEAD_LEADING = {"kicker": 1.4, "headline": 1.25, "subhead": 1.4}
 #: the run-in 电头 (本报讯…) is set in 黑体 (rules §6, datelines)
@@ -78,6 +76,9 @@ class PageComposer:
         self.allow_overset = allow_overset
         self.oversets: list[Diagnostic] = []
         self.column_rules: list[RuleLine] = []  # hairlines in the gutters of the current page
+        body = TextStyle()
+        #: em from the top of a body line's em box to its baseline: the body face's ascent
+        self.ascent = fonts.resolve(body.role, body.weight, "中").ascender
 
     # ---- single lines ----------------------------------------------------------
     def single_line(self, text: str, style: TextStyle, width: float, align: str, pos) -> Line:
@@ -102,7 +103,7 @@ class PageComposer:
         y = rect.y
         for _kind, text, style, leading, pos in parts:
             line = self.single_line(text, style, rect.width, align, pos)
-            baseline = y + (leading - style.size) / 2 + ASCENT * style.size
+            baseline = y + (leading - style.size) / 2 + line.ascent
             placed.append(PlacedLine(line, rect.x, baseline))
             y += leading
         return placed, y - rect.y
@@ -201,14 +202,14 @@ class PageComposer:
         cols = []
         for c in range(columns):
             x = rect.x + c * (width + gutter) + (width - m) / 2
-            cols.append([Slot(x, top + k * geo.line_pitch + ASCENT * geo.body_size, m, c)
+            cols.append([Slot(x, top + k * geo.line_pitch + self.ascent * geo.body_size, m, c)
                          for k in range(rows)])
         return cols
 
     def region_slots(self, regions: Sequence[Region], geo: Geometry) -> list[list[Slot]]:
         return [
             [Slot(r.rect.x + (r.rect.width - r.measure) / 2,
-                  r.rect.y + k * geo.line_pitch + ASCENT * geo.body_size, r.measure, n)
+                  r.rect.y + k * geo.line_pitch + self.ascent * geo.body_size, r.measure, n)
              for k in range(r.lines)]
             for n, r in enumerate(regions)
         ]
@@ -255,7 +256,7 @@ class PageComposer:
             blocks.setdefault(slot.region, []).append(PlacedLine(line, slot.x + offset, slot.baseline))
         out = []
         for region, lines in sorted(blocks.items()):
-            top = lines[0].baseline - ASCENT * lines[0].line.size - 1
+            top = lines[0].baseline - lines[0].line.ascent - 1
             x0 = min(pl.x for pl in lines)
             x1 = max(pl.x + pl.line.measure for pl in lines)
             rect = Rect(x0, top, x1 - x0, lines[-1].baseline - top + 3)
@@ -278,9 +279,9 @@ class PageComposer:
                 [a.rect.width], indent=0, align="center" if a.head and a.head.align == "center" else "left")
             rows = []
             for line in byline_lines:
-                rows.append(PlacedLine(line, a.rect.x, top + ASCENT * geo.body_size))
+                rows.append(PlacedLine(line, a.rect.x, top + self.ascent * geo.body_size))
                 top += geo.line_pitch
-            rect = Rect(a.rect.x, rows[0].baseline - ASCENT * geo.body_size, a.rect.width,
+            rect = Rect(a.rect.x, rows[0].baseline - self.ascent * geo.body_size, a.rect.width,
                         geo.line_pitch * len(rows))
             blocks.append(TextBlock(f"{a.id}-byline", "byline", rect, tuple(rows)))
         columns = (self.region_slots(a.flow, geo) if a.flow
@@ -341,7 +342,7 @@ class PageComposer:
             height = leading * len(lines)
             area = f.caption_rect or Rect(f.rect.x + (f.rect.width - width) / 2,
                                           f.rect.bottom - height, width, height)
-            rows = tuple(PlacedLine(line, area.x, area.y + k * leading + ASCENT * cap.style.size)
+            rows = tuple(PlacedLine(line, area.x, area.y + k * leading + line.ascent)
                          for k, line in enumerate(lines))
             blocks.append(TextBlock(f"{f.id}-caption", "caption", area, rows))
             if f.caption_rect is None:

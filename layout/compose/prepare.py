@@ -29,13 +29,22 @@ from layout.compose.classes import (
     is_hanzi,
     may_break,
 )
+from layout.compose.lines import FaceRef
 from layout.compose.style import CompositionStyle
 
 
 class Face(Protocol):
+    """What the composer reads of a face (the fonts module's ``Face``)."""
+
     key: Hashable
+    name: str
+    ttf_path: object  # os.PathLike
+    ascender: float
+    descender: float
 
     def advance(self, ch: str) -> float: ...
+
+    def halt(self, ch: str) -> tuple[float, float] | None: ...
 
 
 class FontSource(Protocol):
@@ -59,12 +68,14 @@ class Atom(NamedTuple):
 
     text: str
     cls: Cls
-    face: Hashable  # key of the face that draws it
+    face: FaceRef  # the face that draws it
     size: float  # pt
-    width: float  # pt, natural advance (a full-width mark counts its blank halves)
+    width: float  # pt, natural width of its box (a full-width mark counts its blank halves)
     lblank: float  # pt of blank on the left that compression may remove (opening marks)
     rblank: float  # pt of blank on the right (closing marks, pauses, stops)
     squeeze: float  # pt a mark may give mid-line when pushing in (style)
+    advance: float  # pt the font advances for its text (its glyphs as the font draws them)
+    halt: float | None  # em the face's ``halt`` form moves a lone mark (GPOS), None: no such form
     glue: float = 0.0  # pt of glue before this atom (gap or word space); 0 at a line start
     glue_min: float = 0.0  # pt the glue may shrink to
     stretch_glue: bool = False  # glue is a word space or gap (expands first when justifying)
@@ -178,7 +189,7 @@ class _RunAtoms:
         self.measured = _MEASURED.setdefault(fonts, {})
         self.shared_hanzi = _HANZI.setdefault(fonts, {})
         self.role, self.weight, self.size, self.style = role, weight, size, style
-        self._boxes: dict[tuple[str, Cls], tuple[Hashable, float, float, float, float, float]] = {}
+        self._boxes: dict[tuple[str, Cls], tuple] = {}
         self._hanzi: dict[tuple[Cls | None, bool], _Hanzi] = {}
         self.after_hanzi = self.hanzi(Cls.HAN, False)  # most atoms of a page
         self.other: dict[tuple[str, Cls, Cls | None, bool], Atom] = {}
@@ -199,8 +210,8 @@ class _RunAtoms:
         """A new atom: measured in its face, with glue and break permission after ``prev_cls``."""
         return Atom(text, cls, *self.box(text, cls), *self.joint(cls, prev_cls, typed_space))
 
-    def box(self, text: str, cls: Cls) -> tuple[Hashable, float, float, float, float, float]:
-        """Atom fields face … squeeze of a unit, whatever its neighbours."""
+    def box(self, text: str, cls: Cls) -> tuple:
+        """Atom fields face … halt of a unit, whatever its neighbours."""
         found = self._boxes.get((text, cls))
         if found is not None:
             return found
@@ -210,8 +221,11 @@ class _RunAtoms:
         hit = self.measured.get(key)
         if hit is None:
             face = self.fonts().resolve(self.role, self.weight, text[0], hw)
-            hit = self.measured[key] = (face.key, *_measure(text, cls, face, 1.0))
-        face_key, width, lblank, rblank = hit
+            advance = sum(map(face.advance, text))
+            halt = face.halt(text) if len(text) == 1 else None
+            hit = self.measured[key] = (_face_ref(face), *_measure(text, cls, face, 1.0), advance,
+                                        halt[0] if halt else None)
+        face_ref, width, lblank, rblank, advance, halt = hit
         width, lblank, rblank = width * em, lblank * em, rblank * em
         if cls in PUNCT_CLASSES:  # only these marks have blank halves (_measure)
             if text in style.half_width_marks and (lblank or rblank):
@@ -219,7 +233,7 @@ class _RunAtoms:
             squeeze = min(style.squeeze.get(cls.value, 0.0) * em, lblank + rblank)
         else:
             squeeze = 0.0  # nothing to give
-        found = self._boxes[text, cls] = (face_key, em, width, lblank, rblank, squeeze)
+        found = self._boxes[text, cls] = (face_ref, em, width, lblank, rblank, squeeze, advance * em, halt)
         return found
 
     def joint(self, cls: Cls, prev_cls: Cls | None,
@@ -274,6 +288,11 @@ def prepare(runs: Iterable[TextRun], style: CompositionStyle, fonts: FontSource)
                 atoms.append(atom)
                 prev_cls, pending_space = cls, False
     return atoms
+
+
+def _face_ref(face: Face) -> FaceRef:
+    """The record of a face that the layout carries to every backend."""
+    return FaceRef(face.key, face.name, str(face.ttf_path), face.ascender, face.descender)
 
 
 def _measure(text: str, cls: Cls, face: Face, em: float) -> tuple[float, float, float]:
@@ -343,12 +362,13 @@ def split_overlong(atoms: list[Atom], limit: float, fonts: FontSource,
         if a.cls is not Cls.WESTERN or a.width <= room + 1e-6 or len(a.text) < 2:
             k += 1
             continue
-        role, weight, hw = a.face[0], a.face[1], bool(a.face[2]) if len(a.face) > 2 else False
+        role, weight, hw = a.face.key[0], a.face.key[1], bool(a.face.key[2])
         pieces = []
         for n, ch in enumerate(a.text):
             face = fonts.resolve(role, weight, ch, hw)
-            piece = Atom(ch, Cls.WESTERN, face.key, a.size, face.advance(ch) * a.size, 0.0, 0.0,
-                         0.0, 0.0, 0.0, False, True, False)
+            width = face.advance(ch) * a.size
+            piece = Atom(ch, Cls.WESTERN, _face_ref(face), a.size, width, lblank=0.0, rblank=0.0,
+                         squeeze=0.0, advance=width, halt=None, breakable=True)
             if n == 0:  # the first letter keeps the word's glue and break permission
                 piece = piece._replace(glue=a.glue, glue_min=a.glue_min, stretch_glue=a.stretch_glue,
                                        breakable=a.breakable, space=a.space)
