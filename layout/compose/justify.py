@@ -20,8 +20,6 @@ from layout.compose.prepare import Atom, AtomColumns
 _NO_SPACE_BEFORE = (Cls.CLOSE, Cls.PAUSE, Cls.STOP, Cls.DIVIDE)
 _OWN_FORMS = frozenset({Cls.MIDDOT, Cls.LONG})
 _VALUE = {c: c.value for c in Cls}  # Enum.value is a property: slow in a loop
-#: how far word spaces and western gaps may grow before the other gaps take part (em)
-GLUE_STRETCH = 0.25
 
 
 def place_lines(items: Items, fits: Sequence[LineFit],
@@ -67,7 +65,7 @@ def _place(items: Items, fit: LineFit, target: float, align: str, justify: bool,
         _shrink(items, fit, left, right, glue, -diff)
     elif diff > 1e-9:
         glue = glue[:]
-        _expand(items.atoms, i, j, glue, diff)
+        _expand(items.atoms, i, j, glue, diff, items.style.glue_stretch)
     if not justify:
         width = sum(widths) - sum(left) - sum(right) + sum(glue)
         free = target - width
@@ -144,13 +142,16 @@ def _take(room: list[float], need: float, apply) -> float:
     return max(0.0, need - total)
 
 
-def _expand(atoms: list[Atom], i: int, j: int, glue: list[float], extra: float) -> None:
+def _expand(atoms: list[Atom], i: int, j: int, glue: list[float], extra: float,
+            stretch: float) -> None:
+    """Add ``extra`` pt: word spaces and gaps first, up to ``stretch`` em each, then evenly
+    between characters where a gap may open."""
     count = j - i
     if count < 2:
         return
     stretchy = [n for n in range(1, count) if atoms[i + n].stretch_glue]
     if stretchy:
-        cap = GLUE_STRETCH * atoms[i].size
+        cap = stretch * atoms[i].size
         each = min(cap, extra / len(stretchy))
         for n in stretchy:
             glue[n] += each

@@ -91,7 +91,7 @@ class Items:
         """Blank right of atom k once kerning and (at a line end) trimming are applied."""
         rblank = self.cols.rblank[k]
         if last:
-            return 0.0 if self.style.trim_line_end else rblank
+            return 0.0 if self.style.trims_line_end else rblank
         return rblank - (self.kern[k + 1][0] if k + 1 < len(self.atoms) else 0.0)
 
     def squeeze_at(self, k: int, first: bool, last: bool) -> float:
@@ -141,7 +141,7 @@ def line(items: Items, i: int, j: int) -> LineFit:
     glue[0] = 0.0  # no glue at a line start
     lblank, rblank = cols.lblank[i], cols.rblank[last]
     left[0] = lblank - (0.0 if style.trim_line_start else lblank)
-    right[-1] = rblank - (0.0 if style.trim_line_end else rblank)
+    right[-1] = rblank - (0.0 if style.trims_line_end else rblank)
     natural = sum(cols.width[i:j]) - sum(left) - sum(right) + sum(glue)
     room = items.room[i:j]
     room[0] = 0.0

@@ -98,7 +98,7 @@ class Estimates:
         natural = self.w[j] - self.w[i] + self.lead[i]
         if style.trim_line_start:
             natural -= cols.lblank[i]
-        if style.trim_line_end:
+        if style.trims_line_end:
             natural -= cols.rblank[j - 1]
         shrink = self.shrink[j] - self.shrink[i] - self.slack[i]
         if i == j - 1:
@@ -135,7 +135,7 @@ def _one_line(items: Items, est: Estimates, i: int, avail: float, push: str) -> 
     rblank, size, breakable = items.cols.rblank, items.cols.size, items.breakable
     w_i, lead_i, shr_i, slack_i = w[i], est.lead[i], shr[i], est.slack[i]
     sq_single_i, sq_first_i = est.sq_single[i], est.sq_first[i]
-    trim_start, trim_end = items.style.trim_line_start, items.style.trim_line_end
+    trim_start, trim_end = items.style.trim_line_start, items.style.trims_line_end
     lblank_i = items.cols.lblank[i]
     slop = est.slop
     fits = avail + EPS

@@ -25,7 +25,7 @@ from layout.compose.boxes import (
 from layout.compose.lines import Line
 from layout.compose.paragraph import compose_paragraph
 from layout.compose.prepare import FontSource, TextRun
-from layout.compose.style import STYLES
+from layout.compose.style import STYLES, CompositionStyle
 from layout.errors import Diagnostic, InputError, OversetError, warn
 from layout.read.model import (
     Article,
@@ -40,13 +40,12 @@ from layout.read.model import (
     Rect,
     Region,
     Rule,
+    Run,
     TextStyle,
 )
 
 #: line height of headline parts, in units of their size
 HEAD_LEADING = {"kicker": 1.4, "headline": 1.25, "subhead": 1.4}
-#: the run-in 电头 (本报讯…) is set in 黑体 (rules §6, datelines)
-DATELINE_ROLE = ("hei", "bold")
 
 
 class Slot(NamedTuple):
@@ -58,21 +57,28 @@ class Slot(NamedTuple):
     region: int
 
 
-def runs_of(par: Paragraph) -> list[TextRun]:
-    st = par.style
-    out = []
-    for r in par.runs:
-        role, weight = r.role or st.role, r.weight or st.weight
-        if r.kind == "dateline":
-            role, weight = DATELINE_ROLE
-        out.append(TextRun(r.text, role, weight, r.size or st.size))
-    return out
+def compositions(issue: Issue) -> dict[str, CompositionStyle]:
+    """The composition styles an issue's text styles may name: built in, and its own."""
+    return {**STYLES, **{s.name: s for s in issue.compositions}}
+
+
+def run_font(run: Run, par: Paragraph, comp: CompositionStyle) -> tuple[str, str]:
+    """(role, weight) a run of a paragraph is set in: a dateline in the style's dateline font."""
+    if run.kind == "dateline":
+        return comp.dateline_role, comp.dateline_weight
+    return run.role or par.style.role, run.weight or par.style.weight
+
+
+def runs_of(par: Paragraph, comp: CompositionStyle) -> list[TextRun]:
+    size = par.style.size
+    return [TextRun(r.text, *run_font(r, par, comp), r.size or size) for r in par.runs]
 
 
 class PageComposer:
     def __init__(self, issue: Issue, fonts: FontSource, *, allow_overset: bool = False):
         self.issue = issue
         self.fonts = fonts
+        self.styles = compositions(issue)
         self.allow_overset = allow_overset
         self.oversets: list[Diagnostic] = []
         self.column_rules: list[RuleLine] = []  # hairlines in the gutters of the current page
@@ -83,7 +89,7 @@ class PageComposer:
     # ---- single lines ----------------------------------------------------------
     def single_line(self, text: str, style: TextStyle, width: float, align: str, pos) -> Line:
         """One line as the editor split it (headlines, labels): never broken by us."""
-        comp = STYLES[style.composition]
+        comp = self.styles[style.composition]
         run = TextRun(text, style.role, style.weight, style.size)
         lines = compose_paragraph([run], comp, self.fonts, [1e6], indent=0, align="left")
         line = lines[0]
@@ -228,7 +234,7 @@ class PageComposer:
         placed: list[tuple[Line, float]] = []  # line and its measure offset
         for n, par in enumerate(paragraphs):
             start = len(placed)
-            comp = STYLES[par.style.composition]
+            comp = self.styles[par.style.composition]
             avail = (slots[start:max(start, same_from) + 1] or slots[-1:]
                      or [Slot(0, 0, par.measure or 100.0, 0)])
             measures = [min(par.measure or s.measure, s.measure) for s in avail]
@@ -237,9 +243,9 @@ class PageComposer:
             tail_position = None
             if n in tails:
                 tail_par, tail_position = tails[n]
-                tail = runs_of(tail_par)
+                tail = runs_of(tail_par, comp)
             lines = compose_paragraph(
-                runs_of(par), comp, self.fonts, measures, indent=par.style.indent,
+                runs_of(par, comp), comp, self.fonts, measures, indent=par.style.indent,
                 align=par.style.align, tail=tail, tail_position=tail_position,
                 on_overlong=self.overlong(par.pos))
             for k, line in enumerate(lines):
@@ -274,8 +280,9 @@ class PageComposer:
             blocks += head_blocks
             top += used
         if a.byline:
+            comp = self.styles[a.byline.style.composition]
             byline_lines = compose_paragraph(
-                runs_of(a.byline), STYLES[a.byline.style.composition], self.fonts,
+                runs_of(a.byline, comp), comp, self.fonts,
                 [a.rect.width], indent=0, align="center" if a.head and a.head.align == "center" else "left")
             rows = []
             for line in byline_lines:
@@ -321,7 +328,7 @@ class PageComposer:
         top = inner.y + math.ceil((y - inner.y) / geo.line_pitch - 1e-6) * geo.line_pitch
         columns = (self.region_slots(b.flow, geo) if b.flow
                    else self.column_slots(inner, top, b.columns, b.measure, geo))
-        tails = {len(b.items) - 1: (b.tag, "run-in")} if b.tag and b.items else {}
+        tails = {len(b.items) - 1: (b.tag, None)} if b.tag and b.items else {}
         body, overset = self.flow(b.items, tails, columns, not b.flow, f"box {b.id}", b.pos)
         blocks += body
         title = "".join(t.text for t in b.title)
@@ -333,10 +340,11 @@ class PageComposer:
         cap = f.caption or f.credit  # a credit alone is set where the caption would be
         if cap:
             width = min(cap.measure or f.rect.width, f.rect.width)
-            tail = runs_of(f.credit) if f.caption and f.credit else ()
+            comp = self.styles[cap.style.composition]
+            tail = runs_of(f.credit, comp) if f.caption and f.credit else ()
             lines = compose_paragraph(
-                runs_of(cap), STYLES[cap.style.composition], self.fonts, [width],
-                indent=cap.style.indent, align=cap.style.align, tail=tail, tail_position="run-in",
+                runs_of(cap, comp), comp, self.fonts, [width],
+                indent=cap.style.indent, align=cap.style.align, tail=tail,
                 on_overlong=self.overlong(cap.pos))
             leading = max(cap.style.leading, cap.style.size * 1.2)
             height = leading * len(lines)

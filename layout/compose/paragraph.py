@@ -15,9 +15,6 @@ from layout.compose.lines import Line
 from layout.compose.prepare import FontSource, TextRun, prepare, split_overlong
 from layout.compose.style import CompositionStyle
 
-#: the least space (em) between the last words of a paragraph and a tag on the same line
-TAG_GAP = 1.0
-
 
 def compose_paragraph(
     runs: Sequence[TextRun],
@@ -59,14 +56,14 @@ def compose_paragraph(
     place_tail_alone = False
     if tail_line is not None:
         last = spans[-1]
-        room = avail(len(spans) - 1) - last.natural - TAG_GAP * em
+        room = avail(len(spans) - 1) - last.natural - style.tag_gap * em
         fits = tail_line.natural <= room + 1e-6
         position = tail_position or style.tag_position
         if position == "run-in" and not fits:
             place_tail_alone = True
         elif position == "own-line":
             if is_full(last, avail(len(spans) - 1), em):
-                pulled = _pull_down(m, spans, avail, extra=tail_line.natural + TAG_GAP * em)
+                pulled = _pull_down(m, spans, avail, extra=tail_line.natural + style.tag_gap * em)
                 place_tail_alone = pulled is None
                 spans = pulled or spans
             else:
