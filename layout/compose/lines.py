@@ -84,10 +84,6 @@ class Line(NamedTuple):
         return self._replace(glyphs=glyphs, measure=self.measure if measure is None else measure)
 
     @property
-    def size(self) -> float:
-        return max((g.size for g in self.glyphs), default=0.0)
-
-    @property
     def ascent(self) -> float:
         """pt from the baseline to the top of the tallest em box on the line (its faces' ascent)."""
         return max((g.face.ascent * g.size for g in self.glyphs), default=0.0)

@@ -42,8 +42,8 @@ def compose_paragraph(
     broken = split_overlong(atoms, min(measures), fonts, first=measures[0] - first_indent)
     if broken and on_overlong is not None:
         on_overlong(broken)
-    m = Items(atoms, style)
-    spans = break_lines(m, list(measures), first_indent)
+    items = Items(atoms, style)
+    fits = break_lines(items, list(measures), first_indent)
 
     def avail(k: int) -> float:
         return measures[min(k, len(measures) - 1)] - (first_indent if k == 0 else 0.0)
@@ -51,39 +51,39 @@ def compose_paragraph(
     tail_line = None
     if tail:
         tail_line = compose_paragraph(tail, style, fonts, [1e6], indent=0, align="left")[0]
-    if style.orphan_control and len(spans) > 1 and spans[-1].end - spans[-1].start == 1:
-        spans = _pull_down(m, spans, avail) or spans
+    if style.orphan_control and len(fits) > 1 and fits[-1].end - fits[-1].start == 1:
+        fits = _pull_down(items, fits, avail) or fits
     place_tail_alone = False
     if tail_line is not None:
-        last = spans[-1]
-        room = avail(len(spans) - 1) - last.natural - style.tag_gap * em
-        fits = tail_line.natural <= room + 1e-6
+        last = fits[-1]
+        room = avail(len(fits) - 1) - last.natural - style.tag_gap * em
+        tag_fits = tail_line.natural <= room + 1e-6
         position = tail_position or style.tag_position
-        if position == "run-in" and not fits:
+        if position == "run-in" and not tag_fits:
             place_tail_alone = True
         elif position == "own-line":
-            if is_full(last, avail(len(spans) - 1), em):
-                pulled = _pull_down(m, spans, avail, extra=tail_line.natural + style.tag_gap * em)
+            if is_full(last, avail(len(fits) - 1), em):
+                pulled = _pull_down(items, fits, avail, extra=tail_line.natural + style.tag_gap * em)
                 place_tail_alone = pulled is None
-                spans = pulled or spans
+                fits = pulled or fits
             else:
                 place_tail_alone = True
 
     settings = []
-    last_k = len(spans) - 1
-    ends_paragraph = tail_line is None or not place_tail_alone  # the last span's line does
-    for k in range(len(spans)):
+    last_k = len(fits) - 1
+    ends_paragraph = tail_line is None or not place_tail_alone  # the last line set does
+    for k in range(len(fits)):
         is_last = k == last_k
         offset = first_indent if k == 0 else 0.0
         # 均排 (distribute) justifies the last line too (clreq §5, even spacing)
         justify = align == "distribute" or (align == "justify" and not is_last)
         settings.append((avail(k), _last_align(align, style) if is_last else align, justify,
                          offset, is_last and ends_paragraph))
-    lines = place_lines(m, spans, settings)
+    lines = place_lines(items, fits, settings)
     if tail_line is not None and not place_tail_alone:
         lines[-1] = _with_tail(lines[-1], tail_line, measures[min(last_k, len(measures) - 1)])
     if tail_line is not None and place_tail_alone:
-        width = measures[min(len(spans), len(measures) - 1)]
+        width = measures[min(len(fits), len(measures) - 1)]
         lines.append(_mark_last(tail_line.moved(width - tail_line.natural, width), True))
     return lines
 
@@ -94,27 +94,27 @@ def _last_align(align: str, style: CompositionStyle) -> str:
     return align
 
 
-def _pull_down(m: Items, spans: list[LineFit], avail, extra: float = 0.0) -> list[LineFit] | None:
+def _pull_down(items: Items, fits: list[LineFit], avail, extra: float = 0.0) -> list[LineFit] | None:
     """Move the last unit of the last line down to a new line (or of the line before the last
     onto the last), if the new last line still fits with ``extra`` pt beside it."""
-    atoms = m.atoms
+    atoms = items.atoms
     if extra:  # make a new last line from the tail of the current one
-        last = spans[-1]
+        last = fits[-1]
         cut = last_break_inside(atoms, last)
         if cut is None:
             return None
-        tail = line(m, cut, last.end)
-        if tail.natural + extra > avail(len(spans)) + 1e-6:
+        tail = line(items, cut, last.end)
+        if tail.natural + extra > avail(len(fits)) + 1e-6:
             return None
-        return spans[:-1] + [line(m, last.start, cut), tail]
-    prev, last = spans[-2], spans[-1]
+        return fits[:-1] + [line(items, last.start, cut), tail]
+    prev, last = fits[-2], fits[-1]
     cut = last_break_inside(atoms, prev)
     if cut is None:
         return None
-    tail = line(m, cut, last.end)
-    if tail.natural > avail(len(spans) - 1) + 1e-6:
+    tail = line(items, cut, last.end)
+    if tail.natural > avail(len(fits) - 1) + 1e-6:
         return None
-    return spans[:-2] + [line(m, prev.start, cut), tail]
+    return fits[:-2] + [line(items, prev.start, cut), tail]
 
 
 def _with_tail(line: Line, tail: Line, measure: float) -> Line:
