@@ -95,3 +95,8 @@ def test_a_compressed_mark_records_its_halt_form(fonts):
     face = fonts.face("song")
     assert quote.face.path == str(face.ttf_path) and quote.face.name == face.name
     assert quote.face.ascent == face.ascender
+    from fontTools.ttLib import TTFont
+
+    ttf = TTFont(quote.face.path, lazy=True)  # the glyph ids are the embedded file's
+    assert quote.gids == (ttf.getGlyphID(ttf.getBestCmap()[ord("“")]),)
+    assert all(len(g.gids) == len(g.text) for ln in lines for g in ln.glyphs)

@@ -48,7 +48,7 @@ def place_lines(items: Items, fits: Sequence[LineFit],
     variants = _variants(cols, boxes, dxs, forms)
     glyphs = glyphs_of(cols.text, xs, boxes, dxs, cols.face, cols.size,
                        map(_VALUE.__getitem__, cols.cls), forms, cols.advance, variants,
-                       repeat(0.0, len(xs)))
+                       repeat(0.0, len(xs)), cols.gids)
     return [Line(glyphs[i:j], target, natural, text, last, overfull)
             for i, j, target, natural, text, last, overfull in made]
 

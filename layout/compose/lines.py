@@ -38,7 +38,8 @@ class Glyph(NamedTuple):
     ``x`` and ``width`` are its box on the line's inline axis (pt from the start of the
     line: its left edge in horizontal lines, its top in vertical ones); the font's glyph
     origin is at ``x + dx`` on that axis and ``dy`` from the baseline on the block axis.
-    ``advance`` is what the face advances for ``text`` at ``size``.  ``variant`` names the
+    ``advance`` is what the face advances for ``text`` at ``size``, ``gids`` the face's glyph
+    for each of its characters (its cmap: the same glyph in every variant).  ``variant`` names the
     form drawn: "" the face's own glyph, "halt" its half-width form (GPOS ``halt``: a
     compressed mark, whose ``dx`` already includes the form's placement).
     """
@@ -54,6 +55,7 @@ class Glyph(NamedTuple):
     advance: float = 0.0
     variant: str = ""
     dy: float = 0.0
+    gids: tuple[int, ...] = ()
 
 
 def glyphs_of(*columns: Iterable) -> tuple[Glyph, ...]:

@@ -46,6 +46,8 @@ class Face(Protocol):
 
     def halt(self, ch: str) -> tuple[float, float] | None: ...
 
+    def glyph_id(self, ch: str) -> int: ...
+
 
 class FontSource(Protocol):
     """What the composer needs of the fonts module: the face that draws a character."""
@@ -76,6 +78,7 @@ class Atom(NamedTuple):
     squeeze: float  # pt a mark may give mid-line when pushing in (style)
     advance: float  # pt the font advances for its text (its glyphs as the font draws them)
     halt: float | None  # em the face's ``halt`` form moves a lone mark (GPOS), None: no such form
+    gids: tuple[int, ...]  # the face's glyph of each character of its text (cmap)
     glue: float = 0.0  # pt of glue before this atom (gap or word space); 0 at a line start
     glue_min: float = 0.0  # pt the glue may shrink to
     stretch_glue: bool = False  # glue is a word space or gap (expands first when justifying)
@@ -159,6 +162,7 @@ class Box(NamedTuple):
     squeeze: float
     advance: float
     halt: float | None
+    gids: tuple[int, ...]
 
 
 class Joint(NamedTuple):
@@ -200,8 +204,9 @@ class AtomCache:
 
     def __init__(self, fonts: FontSource) -> None:
         self.fonts = weakref.ref(fonts)  # kept by the font source: no cycle through it
-        #: (role, weight, text, half-width digits) → (face, advance (em), halt placement)
-        self.measured: dict[tuple[str, str, str, bool], tuple[FaceRef, float, float | None]] = {}
+        #: (role, weight, text, half-width digits) → (face, advance (em), halt placement, glyph ids)
+        self.measured: dict[tuple[str, str, str, bool], tuple[FaceRef, float, float | None,
+                                                                tuple[int, ...]]] = {}
         self.refs: dict[Hashable, FaceRef] = {}  # the record of each face, made once
         #: (style, role, weight, size) → the atoms of such runs
         self.runs: dict[tuple[CompositionStyle, str, str, float], _RunAtoms] = {}
@@ -295,8 +300,9 @@ class _RunAtoms:
             face = fonts.resolve(self.role, self.weight, text[0], hw)
             halt = face.halt(text) if len(text) == 1 else None
             hit = self.cache.measured[key] = (self.cache.face_ref(face), sum(map(face.advance, text)),
-                                              halt[0] if halt else None)
-        face_ref, advance, halt = hit
+                                              halt[0] if halt else None,
+                                              tuple(map(face.glyph_id, text)))
+        face_ref, advance, halt, gids = hit
         width, lblank, rblank = _box_widths(cls, advance, style.full_width_min)
         width, lblank, rblank = width * em, lblank * em, rblank * em
         if cls in PUNCT_CLASSES:  # only these marks have blank halves (_box_widths)
@@ -309,7 +315,7 @@ class _RunAtoms:
         else:
             squeeze = 0.0  # nothing to give
         found = self._boxes[text, cls] = Box(face_ref, em, width, lblank, rblank, squeeze,
-                                             advance * em, halt)
+                                             advance * em, halt, gids)
         return found
 
     def joint(self, cls: Cls, prev_cls: Cls | None, typed_space: bool) -> Joint:
@@ -424,7 +430,8 @@ def split_overlong(atoms: list[Atom], limit: float, fonts: FontSource,
             face = fonts.resolve(role, weight, ch, hw)
             width = face.advance(ch) * a.size
             piece = Atom(ch, Cls.WESTERN, cache_of(fonts).face_ref(face), a.size, width, lblank=0.0, rblank=0.0,
-                         squeeze=0.0, advance=width, halt=None, breakable=True)
+                         squeeze=0.0, advance=width, halt=None, gids=(face.glyph_id(ch),),
+                         breakable=True)
             if n == 0:  # the first letter keeps the word's glue and break permission
                 piece = piece._replace(glue=a.glue, glue_min=a.glue_min, stretch_glue=a.stretch_glue,
                                        breakable=a.breakable, space=a.space)

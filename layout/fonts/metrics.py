@@ -37,18 +37,25 @@ class Advances:
     where building a dict of 7800 floats cost ~2 ms a face in every process.
     """
 
-    __slots__ = ("_adv", "_cps")
+    __slots__ = ("_adv", "_cps", "_gids")
 
-    def __init__(self, cps: array[int], adv: array[float]) -> None:
-        if len(cps) != len(adv):
-            raise ValueError("code points and advances differ in number")
-        self._cps, self._adv = cps, adv
+    def __init__(self, cps: array[int], adv: array[float], gids: array[int]) -> None:
+        if not len(cps) == len(adv) == len(gids):
+            raise ValueError("code points, advances and glyph ids differ in number")
+        self._cps, self._adv, self._gids = cps, adv, gids
 
     def __getitem__(self, cp: int) -> float:
         i = bisect_left(self._cps, cp)
         if i == len(self._cps) or self._cps[i] != cp:
             raise KeyError(cp)
         return self._adv[i]
+
+    def glyph_id(self, cp: int) -> int:
+        """The glyph the face's cmap maps ``cp`` to (``KeyError`` if none)."""
+        i = bisect_left(self._cps, cp)
+        if i == len(self._cps) or self._cps[i] != cp:
+            raise KeyError(cp)
+        return self._gids[i]
 
     def __contains__(self, cp: object) -> bool:
         i = bisect_left(self._cps, cp)  # type: ignore[call-overload]
@@ -60,15 +67,16 @@ class Advances:
     def items(self) -> Iterator[tuple[int, float]]:
         return zip(self._cps, self._adv, strict=True)
 
-    def to_bytes(self) -> tuple[bytes, bytes]:
-        return self._cps.tobytes(), self._adv.tobytes()
+    def to_bytes(self) -> tuple[bytes, bytes, bytes]:
+        return self._cps.tobytes(), self._adv.tobytes(), self._gids.tobytes()
 
     @classmethod
-    def from_bytes(cls, cps: bytes, adv: bytes) -> Advances:
-        a, b = array("I"), array("d")
+    def from_bytes(cls, cps: bytes, adv: bytes, gids: bytes) -> Advances:
+        a, b, c = array("I"), array("d"), array("I")
         a.frombytes(cps)
         b.frombytes(adv)
-        return cls(a, b)
+        c.frombytes(gids)
+        return cls(a, b, c)
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ class TTFMetrics:
 
 
 _METRICS: dict[tuple[str, int, int], TTFMetrics] = {}
-METRICS_VERSION = 3  # 3: advances as arrays
+METRICS_VERSION = 4  # 3: advances as arrays; 4: with glyph ids
 
 
 def metrics_path(path: Path) -> Path:
@@ -90,7 +98,8 @@ def metrics_path(path: Path) -> Path:
 
 def _metrics_of(raw: dict) -> TTFMetrics:
     upm = raw["upm"]
-    advances = Advances(array("I", raw["cps"]), array("d", (adv / upm for adv in raw["adv"])))
+    advances = Advances(array("I", raw["cps"]), array("d", (adv / upm for adv in raw["adv"])),
+                        array("I", raw["gid"]))
     return TTFMetrics(upm, advances, raw["asc"] / upm, raw["desc"] / upm)
 
 
@@ -126,7 +135,7 @@ def load_metrics(path: Path) -> TTFMetrics:
 
 
 def _read_metrics(path: Path) -> dict:
-    """upm, ascender and descender (font units) and each mapped code point's advance."""
+    """upm, ascender and descender (font units), each mapped code point's advance and glyph id."""
     from fontTools.ttLib import TTFont
 
     font = TTFont(str(path), lazy=True)
@@ -139,10 +148,12 @@ def _read_metrics(path: Path) -> dict:
             asc, desc = os2.sTypoAscender, os2.sTypoDescender
         else:
             asc, desc = font["hhea"].ascent, font["hhea"].descent
+        gid = {name: n for n, name in enumerate(font.getGlyphOrder())}
     finally:
         font.close()
     cps = sorted(cmap)
-    return {"upm": upm, "asc": asc, "desc": desc, "cps": cps, "adv": [hmtx[cmap[cp]][0] for cp in cps]}
+    return {"upm": upm, "asc": asc, "desc": desc, "cps": cps, "adv": [hmtx[cmap[cp]][0] for cp in cps],
+            "gid": [gid[cmap[cp]] for cp in cps]}
 
 
 class Face:
@@ -190,6 +201,13 @@ class Face:
         """Advance width of ``ch`` in em; ``KeyError`` if the face does not map it."""
         try:
             return self.metrics.advances[ord(ch)]
+        except KeyError:
+            raise KeyError(f"{ch!r} U+{ord(ch):04X} is not in face {self.name}") from None
+
+    def glyph_id(self, ch: str) -> int:
+        """The glyph id of ``ch`` in ``ttf_path`` (its cmap); ``KeyError`` if not mapped."""
+        try:
+            return self.metrics.advances.glyph_id(ord(ch))
         except KeyError:
             raise KeyError(f"{ch!r} U+{ord(ch):04X} is not in face {self.name}") from None
 
