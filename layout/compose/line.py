@@ -54,6 +54,8 @@ class Items:
     def __init__(self, atoms: list[Atom], style: CompositionStyle):
         self.atoms = atoms
         self.style = style
+        self.trim_start = style.trim_line_start  # clreq §3.3, at a line's start and end
+        self.trim_end = style.trims_line_end
         cols = self.cols = columns(atoms)
         self.kern = kern = pair_kerning(cols, style)
         n = len(atoms)
@@ -72,38 +74,31 @@ class Items:
             kern_right[k - 1] = rblank[k - 1] - (rblank[k - 1] - kern[k][0])
         #: how far the glue before each atom may shrink
         self.room = list(map(sub, cols.glue, cols.glue_min))
-        #: how much each mark may give when squeezed mid-line
-        squeeze_at = self.squeeze_at
-        self.squeeze = [squeeze_at(k, False, False) if sq else 0.0
-                        for k, sq in enumerate(cols.squeeze)]
+        #: how much each mark may give when squeezed mid-line; and, for those that may give
+        #: anything, (first, alone, last) on a line
+        self.squeeze = [0.0] * n
+        self.edge_squeeze: dict[int, tuple[float, float, float]] = {}
+        for k in compress(count(), cols.squeeze):
+            self.squeeze[k], *edges = self._squeezes(k)
+            self.edge_squeeze[k] = tuple(edges)
 
     def __len__(self) -> int:
         return len(self.atoms)
 
-    def left_blank(self, k: int, first: bool) -> float:
-        """Blank left of atom k once kerning and (at a line start) trimming are applied."""
-        lblank = self.cols.lblank[k]
-        if first:
-            return 0.0 if self.style.trim_line_start else lblank
-        return lblank - self.kern[k][1]
-
-    def right_blank(self, k: int, last: bool) -> float:
-        """Blank right of atom k once kerning and (at a line end) trimming are applied."""
-        rblank = self.cols.rblank[k]
-        if last:
-            return 0.0 if self.style.trims_line_end else rblank
-        return rblank - (self.kern[k + 1][0] if k + 1 < len(self.atoms) else 0.0)
-
-    def squeeze_at(self, k: int, first: bool, last: bool) -> float:
-        """How much atom k may still give when squeezed, in its place on the line."""
-        sq = self.cols.squeeze[k]
-        if not sq:
-            return 0.0
+    def _squeezes(self, k: int) -> tuple[float, float, float, float]:
+        """How much mark k may give when squeezed mid-line, first, alone and last on a line:
+        its blank halves once kerning and line-edge trims took theirs, at most ``squeeze``."""
+        cols, kern = self.cols, self.kern
+        lblank, rblank = cols.lblank[k], cols.rblank[k]
         # a side already tightened against a neighbouring mark (pair kerning) gives no more
-        left = 0.0 if not first and any(self.kern[k]) else self.left_blank(k, first)
-        paired_right = not last and k + 1 < len(self.atoms) and any(self.kern[k + 1])
-        right = 0.0 if paired_right else self.right_blank(k, last)
-        return min(sq, left + right)
+        left_mid = 0.0 if any(kern[k]) else lblank - kern[k][1]
+        left_edge = 0.0 if self.trim_start else lblank
+        paired_right = k + 1 < len(kern) and any(kern[k + 1])
+        right_mid = 0.0 if paired_right else rblank - (kern[k + 1][0] if k + 1 < len(kern) else 0.0)
+        right_edge = 0.0 if self.trim_end else rblank
+        sq = cols.squeeze[k]
+        return (min(sq, left_mid + right_mid), min(sq, left_edge + right_mid),
+                min(sq, left_edge + right_edge), min(sq, left_mid + right_edge))
 
 
 class LineFit(NamedTuple):
@@ -133,22 +128,23 @@ class LineFit(NamedTuple):
 
 def line(items: Items, i: int, j: int) -> LineFit:
     """Atoms ``i..j-1`` of ``items`` set as one line: the one definition of a line's width."""
-    cols, style = items.cols, items.style
+    cols = items.cols
     last = j - 1
     left = items.kern_left[i:j]
     right = items.kern_right[i:j]
     glue = list(cols.glue[i:j])
     glue[0] = 0.0  # no glue at a line start
     lblank, rblank = cols.lblank[i], cols.rblank[last]
-    left[0] = lblank - (0.0 if style.trim_line_start else lblank)
-    right[-1] = rblank - (0.0 if style.trims_line_end else rblank)
+    left[0] = lblank - (0.0 if items.trim_start else lblank)
+    right[-1] = rblank - (0.0 if items.trim_end else rblank)
     natural = sum(cols.width[i:j]) - sum(left) - sum(right) + sum(glue)
     room = items.room[i:j]
     room[0] = 0.0
     squeeze = items.squeeze[i:j]
-    squeezes = cols.squeeze
-    if squeezes[i]:
-        squeeze[0] = items.squeeze_at(i, True, i == last)
-    if last > i and squeezes[last]:
-        squeeze[-1] = items.squeeze_at(last, False, True)
+    edge = items.edge_squeeze
+    if i in edge:
+        first, alone, _ = edge[i]
+        squeeze[0] = alone if i == last else first
+    if last > i and last in edge:
+        squeeze[-1] = edge[last][2]
     return LineFit(i, j, natural, sum(room) + sum(squeeze), left, right, glue, room, squeeze)

@@ -46,7 +46,7 @@ class Estimates:
 
     def __init__(self, items: Items):
         cols, kern = items.cols, items.kern
-        n = len(items)
+        n = len(items.atoms)
         self.lead = lead = [0.0] * n
         self.slack = slack = [0.0] * n
         self.sq_first = sq_first = [0.0] * n
@@ -57,7 +57,7 @@ class Estimates:
                           *compress(count(), glue), *compress(count(), cols.squeeze)})
         w = self.w = [0.0]
         shrink = self.shrink = [0.0]
-        squeeze_at = items.squeeze_at
+        edge = items.edge_squeeze
         total = shrunk = 0.0
         # Does w never fall?  Then the breaker may bisect for the breaks that fit before
         # any trim or squeeze.  No width is negative (so neither is a blank), so only an
@@ -76,10 +76,11 @@ class Estimates:
             slack[k] = room[k]
             inner = squeeze[k]
             shrunk = shrunk + room[k] + inner
-            if inner or cols.squeeze[k]:
-                sq_first[k] = squeeze_at(k, True, False) - inner
-                sq_single[k] = squeeze_at(k, True, True) - inner
-                sq_last[k] = squeeze_at(k, False, True) - inner
+            if k in edge:
+                first, alone, last = edge[k]
+                sq_first[k] = first - inner
+                sq_single[k] = alone - inner
+                sq_last[k] = last - inner
             shrink.append(shrunk)
             rising = rising and total >= w[-2]
             start = k + 1
@@ -94,11 +95,11 @@ class Estimates:
 
     def widths(self, items: Items, i: int, j: int) -> tuple[float, float]:
         """(natural, tightest) of atoms i..j-1 as one line, within ``slop`` of ``line``'s."""
-        style, cols = items.style, items.cols
+        cols = items.cols
         natural = self.w[j] - self.w[i] + self.lead[i]
-        if style.trim_line_start:
+        if items.trim_start:
             natural -= cols.lblank[i]
-        if style.trims_line_end:
+        if items.trim_end:
             natural -= cols.rblank[j - 1]
         shrink = self.shrink[j] - self.shrink[i] - self.slack[i]
         if i == j - 1:
@@ -112,7 +113,7 @@ def break_lines(items: Items, measures: list[float], first_indent: float) -> lis
     """Choose the lines.  ``measures[k]`` is the width of line k (the last value repeats)."""
     lines: list[LineFit] = []
     est = Estimates(items)
-    i, n = 0, len(items)
+    i, n = 0, len(items.atoms)
     last_measure = len(measures) - 1
     push = items.style.push
     while i < n:
@@ -125,7 +126,7 @@ def break_lines(items: Items, measures: list[float], first_indent: float) -> lis
 
 
 def _one_line(items: Items, est: Estimates, i: int, avail: float, push: str) -> LineFit:
-    n = len(items)
+    n = len(items.atoms)
     natural_fit = None  # last allowed break whose natural width fits
     tight_fit = None  # last allowed break whose tightest width fits
     natural_end = None  # last break (allowed or not) whose natural width fits
@@ -135,7 +136,7 @@ def _one_line(items: Items, est: Estimates, i: int, avail: float, push: str) -> 
     rblank, size, breakable = items.cols.rblank, items.cols.size, items.breakable
     w_i, lead_i, shr_i, slack_i = w[i], est.lead[i], shr[i], est.slack[i]
     sq_single_i, sq_first_i = est.sq_single[i], est.sq_first[i]
-    trim_start, trim_end = items.style.trim_line_start, items.style.trims_line_end
+    trim_start, trim_end = items.trim_start, items.trim_end
     lblank_i = items.cols.lblank[i]
     slop = est.slop
     fits = avail + EPS

@@ -46,7 +46,7 @@ class Face(Protocol):
 
     def halt(self, ch: str) -> tuple[float, float] | None: ...
 
-    def glyph_id(self, ch: str) -> int: ...
+    def glyph_ids(self, text: str) -> tuple[int, ...]: ...
 
 
 class FontSource(Protocol):
@@ -181,20 +181,18 @@ if Atom._fields != ("text", "cls", *Box._fields, *Joint._fields):
     raise ImportError("Atom's fields are not text, cls, then Box's and Joint's fields")
 
 
-class BoxStyle(NamedTuple):
-    """Every style field that decides a unit's ``Box``: atoms of the same font, size and
-    ``BoxStyle`` (and joint) are the same whatever the rest of their style says."""
+class MarkStyle(NamedTuple):
+    """Every style field that decides a mark's box beyond its face (clreq §3); the box of any
+    other unit depends on the style only through ``halfwidth_digits`` (its face)."""
 
-    halfwidth_digits: bool
     punctuation: str
     half_width_marks: str
-    squeeze: tuple[tuple[str, float], ...]
+    squeeze: dict[str, float]
     full_width_min: float
 
     @classmethod
-    def of(cls, style: CompositionStyle) -> BoxStyle:
-        return cls(style.halfwidth_digits, style.punctuation, style.half_width_marks,
-                   style.squeeze, style.full_width_min)
+    def of(cls, style: CompositionStyle) -> MarkStyle:
+        return cls(style.punctuation, style.half_width_marks, dict(style.squeeze), style.full_width_min)
 
 
 class AtomCache:
@@ -204,15 +202,17 @@ class AtomCache:
 
     def __init__(self, fonts: FontSource) -> None:
         self.fonts = weakref.ref(fonts)  # kept by the font source: no cycle through it
-        #: (role, weight, text, half-width digits) → (face, advance (em), halt placement, glyph ids)
-        self.measured: dict[tuple[str, str, str, bool], tuple[FaceRef, float, float | None,
-                                                                tuple[int, ...]]] = {}
+        #: (role, weight, text, class, half-width digits) → (face, advance (em), halt
+        #: placement, glyph ids)
+        self.measured: dict[tuple[str, str, str, Cls, bool],
+                            tuple[FaceRef, float, float | None, tuple[int, ...]]] = {}
         self.refs: dict[Hashable, FaceRef] = {}  # the record of each face, made once
         #: (style, role, weight, size) → the atoms of such runs
         self.runs: dict[tuple[CompositionStyle, str, str, float], _RunAtoms] = {}
-        #: hanzi, shared by every style that sets them alike: (role, weight, size, BoxStyle,
-        #: joint) → by character
-        self.hanzi: dict[tuple[str, str, float, BoxStyle, Joint], _Hanzi] = {}
+        #: hanzi, shared by every style that sets them alike: (role, weight, size, half-width
+        #: digits, joint) → by character.  A hanzi's box reads no other style field (only a
+        #: mark's reads the ``MarkStyle``), its glue and break permission are the joint.
+        self.hanzi: dict[tuple[str, str, float, bool, Joint], _Hanzi] = {}
 
     def face_ref(self, face: Face) -> FaceRef:
         ref = self.refs.get(face.key)
@@ -246,7 +246,7 @@ class _Hanzi(dict):
 
     def __init__(self, run: _RunAtoms, joint: Joint) -> None:
         super().__init__()
-        self.run = run  # a run that measures them (any with the same face, size and BoxStyle)
+        self.run = run  # a run that measures them (any with the same face and size)
         self.joint = joint
 
     def __missing__(self, ch: str) -> Atom:
@@ -262,7 +262,8 @@ class _RunAtoms:
                  style: CompositionStyle) -> None:
         self.cache = cache
         self.role, self.weight, self.size, self.style = role, weight, size, style
-        self.box_style = BoxStyle.of(style)
+        self.halfwidth_digits = style.halfwidth_digits
+        self.marks = MarkStyle.of(style)
         self._boxes: dict[tuple[str, Cls], Box] = {}
         self._hanzi: dict[tuple[Cls | None, bool], _Hanzi] = {}
         self.after_hanzi = self.hanzi(Cls.HAN, False)  # most atoms of a page
@@ -273,7 +274,7 @@ class _RunAtoms:
         found = self._hanzi.get((prev_cls, typed_space))
         if found is None:
             joint = self.joint(Cls.HAN, prev_cls, typed_space)
-            key = (self.role, self.weight, self.size, self.box_style, joint)
+            key = (self.role, self.weight, self.size, self.halfwidth_digits, joint)
             shared = self.cache.hanzi
             found = shared.get(key)
             if found is None:
@@ -286,34 +287,32 @@ class _RunAtoms:
         return Atom._make((text, cls, *self.box(text, cls), *self.joint(cls, prev_cls, typed_space)))
 
     def box(self, text: str, cls: Cls) -> Box:
-        """The ``Box`` of a unit, whatever its neighbours (decided by ``self.box_style``)."""
+        """The ``Box`` of a unit, whatever its neighbours: its face's (``halfwidth_digits``
+        picks the face), and for a mark what ``self.marks`` makes of its blank halves."""
         found = self._boxes.get((text, cls))
         if found is not None:
             return found
-        style, em = self.box_style, self.size
-        hw = style.halfwidth_digits
-        key = (self.role, self.weight, text, hw)
+        em, hw = self.size, self.halfwidth_digits
+        key = (self.role, self.weight, text, cls, hw)
         hit = self.cache.measured.get(key)
         if hit is None:
             fonts = self.cache.fonts()
             assert fonts is not None  # the cache lives only as long as its font source
             face = fonts.resolve(self.role, self.weight, text[0], hw)
-            halt = face.halt(text) if len(text) == 1 else None
+            # only a mark or a · may be set narrower than its glyph, and drawn in its halt form
+            halt = face.halt(text) if cls in _MAY_HALT and len(text) == 1 else None
             hit = self.cache.measured[key] = (self.cache.face_ref(face), sum(map(face.advance, text)),
-                                              halt[0] if halt else None,
-                                              tuple(map(face.glyph_id, text)))
+                                              halt[0] if halt else None, face.glyph_ids(text))
         face_ref, advance, halt, gids = hit
-        width, lblank, rblank = _box_widths(cls, advance, style.full_width_min)
-        width, lblank, rblank = width * em, lblank * em, rblank * em
-        if cls in PUNCT_CLASSES:  # only these marks have blank halves (_box_widths)
-            if style.punctuation == "centered":
-                lblank = rblank = 0.0  # the ink sits in the middle: no half is blank
-            elif (lblank or rblank) and sets_half_width(style.punctuation, style.half_width_marks,
-                                                        text, cls.value):
-                width, lblank, rblank = width - lblank - rblank, 0.0, 0.0
-            squeeze = min(dict(style.squeeze).get(cls.value, 0.0) * em, lblank + rblank)
+        squeeze = lblank = rblank = 0.0
+        if cls in PUNCT_CLASSES:
+            width, lblank, rblank, squeeze = _mark_widths(self.marks, text, cls, advance, em)
+        elif cls is Cls.LONG:
+            width = 2.0 * em  # —— and …… are 2 em, drawn as one unit (GB/T 15834 5.1.4-5)
+        elif cls is Cls.MIDDOT:
+            width = 0.5 * em  # · is ½ em in GB, centred (5.1.7)
         else:
-            squeeze = 0.0  # nothing to give
+            width = advance * em
         found = self._boxes[text, cls] = Box(face_ref, em, width, lblank, rblank, squeeze,
                                              advance * em, halt, gids)
         return found
@@ -362,16 +361,23 @@ def prepare(runs: Iterable[TextRun], style: CompositionStyle, fonts: FontSource)
     return atoms
 
 
-def _box_widths(cls: Cls, advance: float, full_width_min: float) -> tuple[float, float, float]:
-    """Natural width and compressible blanks (em) of a unit whose glyphs advance ``advance`` em."""
-    if cls is Cls.LONG:
-        return 2.0, 0.0, 0.0  # —— and …… are 2 em, drawn as one unit (GB/T 15834 5.1.4-5)
-    if cls is Cls.MIDDOT:
-        return 0.5, 0.0, 0.0  # · is ½ em in GB, centred (5.1.7)
-    if cls in PUNCT_CLASSES and advance > full_width_min:
+_MAY_HALT = PUNCT_CLASSES | {Cls.MIDDOT}
+
+
+def _mark_widths(style: MarkStyle, text: str, cls: Cls, advance: float,
+                 em: float) -> tuple[float, float, float, float]:
+    """Width, left and right blank, and squeeze (pt) of a mark whose glyph advances ``advance`` em."""
+    lblank = rblank = 0.0
+    if advance > style.full_width_min:
         half = advance / 2  # full-width mark: one half is ink, the other blank (clreq §3.1)
-        return advance, (half if cls is Cls.OPEN else 0.0), (0.0 if cls is Cls.OPEN else half)
-    return advance, 0.0, 0.0
+        lblank, rblank = (half, 0.0) if cls is Cls.OPEN else (0.0, half)
+    width, lblank, rblank = advance * em, lblank * em, rblank * em
+    if style.punctuation == "centered":
+        lblank = rblank = 0.0  # the ink sits in the middle: no half is blank
+    elif (lblank or rblank) and sets_half_width(style.punctuation, style.half_width_marks,
+                                                text, cls.value):
+        width, lblank, rblank = width - lblank - rblank, 0.0, 0.0
+    return width, lblank, rblank, min(style.squeeze.get(cls.value, 0.0) * em, lblank + rblank)
 
 
 def _join(prev_cls: Cls, cls: Cls, em: float, style: CompositionStyle, typed_space: bool) -> Joint:
@@ -430,7 +436,7 @@ def split_overlong(atoms: list[Atom], limit: float, fonts: FontSource,
             face = fonts.resolve(role, weight, ch, hw)
             width = face.advance(ch) * a.size
             piece = Atom(ch, Cls.WESTERN, cache_of(fonts).face_ref(face), a.size, width, lblank=0.0, rblank=0.0,
-                         squeeze=0.0, advance=width, halt=None, gids=(face.glyph_id(ch),),
+                         squeeze=0.0, advance=width, halt=None, gids=face.glyph_ids(ch),
                          breakable=True)
             if n == 0:  # the first letter keeps the word's glue and break permission
                 piece = piece._replace(glue=a.glue, glue_min=a.glue_min, stretch_glue=a.stretch_glue,

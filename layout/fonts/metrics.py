@@ -204,11 +204,14 @@ class Face:
         except KeyError:
             raise KeyError(f"{ch!r} U+{ord(ch):04X} is not in face {self.name}") from None
 
-    def glyph_id(self, ch: str) -> int:
-        """The glyph id of ``ch`` in ``ttf_path`` (its cmap); ``KeyError`` if not mapped."""
+    def glyph_ids(self, text: str) -> tuple[int, ...]:
+        """The glyph id of each character of ``text`` in ``ttf_path`` (its cmap); ``KeyError``
+        if one is not mapped."""
+        glyph_id = self.metrics.advances.glyph_id
         try:
-            return self.metrics.advances.glyph_id(ord(ch))
-        except KeyError:
+            return tuple(map(glyph_id, map(ord, text)))
+        except KeyError as exc:
+            ch = chr(exc.args[0])
             raise KeyError(f"{ch!r} U+{ord(ch):04X} is not in face {self.name}") from None
 
     @property
