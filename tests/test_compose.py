@@ -177,6 +177,17 @@ def test_shared_atoms_keep_each_style_and_context_apart(fonts):
     assert prepare([TextRun("字汉", size=EM)], CLREQ, fonts)[1].breakable
 
 
+def test_atoms_shared_between_styles_are_the_atoms_each_style_makes_alone(fonts):
+    """Caches are keyed by value: an atom made for one style and reused by another (hanzi are
+    shared across styles) equals the atom that style makes with a font set of its own."""
+    runs = [TextRun("汉字“中文”，2021年Hello world。《书》", size=EM)]
+    styles = [*STYLES.values(), CLREQ.with_(punctuation="banjiao"), NEWS.with_(word_space_min=0.1),
+              FEATURE.with_(prohibition="strict", halfwidth_digits=False)]
+    shared = [prepare(runs, style, fonts) for style in styles]
+    for style, atoms in zip(styles, shared, strict=True):
+        assert prepare(runs, style, FontSet.load()) == atoms, style.name
+
+
 def test_typed_space_next_to_hanzi_is_the_same_gap(fonts):
     """CL §4 recommendation: a typed space beside hanzi is normalised to the autospace."""
     a = lines_of(fonts, "汉字 ABC 汉字", CLREQ, measure=20)[0]
