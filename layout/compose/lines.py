@@ -31,6 +31,11 @@ class FaceRef(NamedTuple):
     ascent: float  # em above the baseline (the face's typo ascender)
     descent: float  # em below it, negative (typo descender)
 
+    @classmethod
+    def of(cls, face) -> FaceRef:
+        """The record of a font set's face (``layout.fonts.metrics.Face``)."""
+        return cls(face.key, face.name, str(face.ttf_path), face.ascender, face.descender)
+
 
 class Glyph(NamedTuple):
     """One atom placed on a line: a hanzi, a mark, a Latin word or number, a long mark.

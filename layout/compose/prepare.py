@@ -217,8 +217,7 @@ class AtomCache:
     def face_ref(self, face: Face) -> FaceRef:
         ref = self.refs.get(face.key)
         if ref is None:
-            ref = self.refs[face.key] = FaceRef(face.key, face.name, str(face.ttf_path),
-                                                face.ascender, face.descender)
+            ref = self.refs[face.key] = FaceRef.of(face)
         return ref
 
     def run_atoms(self, style: CompositionStyle, role: str, weight: str, size: float) -> _RunAtoms:

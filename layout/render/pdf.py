@@ -222,9 +222,7 @@ class FontRegistry:
 
     def any_name(self) -> str:
         """Some embedded face, for a page that sets no text at all."""
-        face = self.fonts.face("song", "regular")
-        return self.name(FaceRef(face.key, face.name, str(face.ttf_path), face.ascender,
-                                 face.descender))
+        return self.name(FaceRef.of(self.fonts.face("song", "regular")))
 
     def half(self, face: FaceRef) -> str:
         """The name of ``face`` with its marks set half width (GPOS ``halt`` baked in), for a
