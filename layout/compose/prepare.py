@@ -300,7 +300,8 @@ class _RunAtoms:
             face = fonts.resolve(self.role, self.weight, text[0], hw)
             # only a mark or a · may be set narrower than its glyph, and drawn in its halt form
             halt = face.halt(text) if cls in _MAY_HALT and len(text) == 1 else None
-            hit = self.cache.measured[key] = (self.cache.face_ref(face), sum(map(face.advance, text)),
+            ref = self.cache.refs.get(face.key) or self.cache.face_ref(face)
+            hit = self.cache.measured[key] = (ref, sum(map(face.advance, text)),
                                               halt[0] if halt else None, face.glyph_ids(text))
         face_ref, advance, halt, gids = hit
         squeeze = lblank = rblank = 0.0

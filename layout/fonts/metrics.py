@@ -50,12 +50,16 @@ class Advances:
             raise KeyError(cp)
         return self._adv[i]
 
-    def glyph_id(self, cp: int) -> int:
-        """The glyph the face's cmap maps ``cp`` to (``KeyError`` if none)."""
-        i = bisect_left(self._cps, cp)
-        if i == len(self._cps) or self._cps[i] != cp:
-            raise KeyError(cp)
-        return self._gids[i]
+    def glyph_ids(self, text: str) -> tuple[int, ...]:
+        """The glyph the face's cmap maps each character of ``text`` to (``KeyError`` naming
+        the first code point it does not map)."""
+        cps, gids, out = self._cps, self._gids, []
+        for cp in map(ord, text):
+            i = bisect_left(cps, cp)
+            if i == len(cps) or cps[i] != cp:
+                raise KeyError(cp)
+            out.append(gids[i])
+        return tuple(out)
 
     def __contains__(self, cp: object) -> bool:
         i = bisect_left(self._cps, cp)  # type: ignore[call-overload]
@@ -207,9 +211,8 @@ class Face:
     def glyph_ids(self, text: str) -> tuple[int, ...]:
         """The glyph id of each character of ``text`` in ``ttf_path`` (its cmap); ``KeyError``
         if one is not mapped."""
-        glyph_id = self.metrics.advances.glyph_id
         try:
-            return tuple(map(glyph_id, map(ord, text)))
+            return self.metrics.advances.glyph_ids(text)
         except KeyError as exc:
             ch = chr(exc.args[0])
             raise KeyError(f"{ch!r} U+{ord(ch):04X} is not in face {self.name}") from None
