@@ -100,3 +100,16 @@ def test_a_compressed_mark_records_its_halt_form(fonts):
     ttf = TTFont(quote.face.path, lazy=True)  # the glyph ids are the embedded file's
     assert quote.gids == (ttf.getGlyphID(ttf.getBestCmap()[ord("“")]),)
     assert all(len(g.gids) == len(g.text) for ln in lines for g in ln.glyphs)
+
+
+def test_half_width_digits_record_their_form(fonts):
+    """二分 digits (GB/T 15835) are drawn in the face's hwid form: the record says so, and its
+    glyph ids are that form's, not the full-width digits' (the face's file maps them so)."""
+    def first(style):
+        items = _items(fonts, "2021年", style)
+        return place_lines(items, break_lines(items, [20 * EM], 0.0), [(20 * EM, "left", False, 0.0, True)])[0]
+
+    half, full = first("news").glyphs, first("clreq").glyphs
+    assert (half[0].variant, half[1].variant, full[0].variant) == ("hwid", "", "")
+    assert half[0].gids != full[0].gids and half[0].width == pytest.approx(2 * EM)
+    assert half[1].gids == full[1].gids  # a hanzi is the same glyph in both faces

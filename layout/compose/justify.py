@@ -84,10 +84,11 @@ def _place(items: Items, fit: LineFit, target: float, align: str, justify: bool,
 
 
 def _variants(cols: AtomColumns, boxes: list[float], dxs: list[float], forms: list[str]) -> list[str]:
-    """The form each glyph is drawn in, with ``dxs`` adjusted to it: a · centred in its box,
-    and a mark whose box is narrower than its glyph (compressed, or set half width by the
-    style) drawn from the face's ``halt`` form where the face has one."""
-    variants = [""] * len(boxes)
+    """The form each glyph is drawn in, with ``dxs`` adjusted to it: the atom's own (digits in
+    a half-width-digit face: "hwid"), a · centred in its box, and a mark whose box is narrower
+    than its glyph (compressed, or set half width by the style) drawn from the face's
+    ``halt`` form where the face has one."""
+    variants = list(cols.variant)  # as the face draws it ("hwid" digits), unless compressed
     halts, advances, sizes = cols.halt, cols.advance, cols.size
     for k in {*compress(count(), map(is_not, halts, repeat(None))),
               *compress(count(), map("center".__eq__, forms))}:

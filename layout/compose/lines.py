@@ -46,7 +46,8 @@ class Glyph(NamedTuple):
     ``advance`` is what the face advances for ``text`` at ``size``, ``gids`` the face's glyph
     for each of its characters (its cmap: the same glyph in every variant).  ``variant`` names the
     form drawn: "" the face's own glyph, "halt" its half-width form (GPOS ``halt``: a
-    compressed mark, whose ``dx`` already includes the form's placement).
+    compressed mark, whose ``dx`` already includes the form's placement), "hwid" digits in
+    their half-width form (GSUB ``hwid``, which ``face`` applies: its file maps them so).
     """
 
     text: str

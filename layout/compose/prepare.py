@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Hashable, Iterable
 from itertools import groupby
 from operator import attrgetter
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from layout.compose.classes import (
     POSTFIX_SIGNS,
@@ -37,6 +37,7 @@ class Face(Protocol):
     """What the composer reads of a face (the fonts module's ``Face``)."""
 
     key: Hashable
+    info: Any  # the source facts: ``hwid`` maps digits to their half-width forms
     name: str
     ttf_path: object  # os.PathLike
     ascender: float
@@ -79,6 +80,7 @@ class Atom(NamedTuple):
     advance: float  # pt the font advances for its text (its glyphs as the font draws them)
     halt: float | None  # em the face's ``halt`` form moves a lone mark (GPOS), None: no such form
     gids: tuple[int, ...]  # the face's glyph of each character of its text (cmap)
+    variant: str  # "hwid": its digits in their half-width form (GSUB hwid; the face applies it)
     glue: float = 0.0  # pt of glue before this atom (gap or word space); 0 at a line start
     glue_min: float = 0.0  # pt the glue may shrink to
     stretch_glue: bool = False  # glue is a word space or gap (expands first when justifying)
@@ -163,6 +165,7 @@ class Box(NamedTuple):
     advance: float
     halt: float | None
     gids: tuple[int, ...]
+    variant: str
 
 
 class Joint(NamedTuple):
@@ -203,9 +206,9 @@ class AtomCache:
     def __init__(self, fonts: FontSource) -> None:
         self.fonts = weakref.ref(fonts)  # kept by the font source: no cycle through it
         #: (role, weight, text, class, half-width digits) → (face, advance (em), halt
-        #: placement, glyph ids)
+        #: placement, glyph ids, variant)
         self.measured: dict[tuple[str, str, str, Cls, bool],
-                            tuple[FaceRef, float, float | None, tuple[int, ...]]] = {}
+                            tuple[FaceRef, float, float | None, tuple[int, ...], str]] = {}
         self.refs: dict[Hashable, FaceRef] = {}  # the record of each face, made once
         #: (style, role, weight, size) → the atoms of such runs
         self.runs: dict[tuple[CompositionStyle, str, str, float], _RunAtoms] = {}
@@ -302,8 +305,9 @@ class _RunAtoms:
             halt = face.halt(text) if cls in _MAY_HALT and len(text) == 1 else None
             ref = self.cache.refs.get(face.key) or self.cache.face_ref(face)
             hit = self.cache.measured[key] = (ref, sum(map(face.advance, text)),
-                                              halt[0] if halt else None, face.glyph_ids(text))
-        face_ref, advance, halt, gids = hit
+                                              halt[0] if halt else None, face.glyph_ids(text),
+                                              _face_variant(face, text))
+        face_ref, advance, halt, gids, variant = hit
         squeeze = lblank = rblank = 0.0
         if cls in PUNCT_CLASSES:
             width, lblank, rblank, squeeze = _mark_widths(self.marks, text, cls, advance, em)
@@ -314,7 +318,7 @@ class _RunAtoms:
         else:
             width = advance * em
         found = self._boxes[text, cls] = Box(face_ref, em, width, lblank, rblank, squeeze,
-                                             advance * em, halt, gids)
+                                             advance * em, halt, gids, variant)
         return found
 
     def joint(self, cls: Cls, prev_cls: Cls | None, typed_space: bool) -> Joint:
@@ -362,6 +366,14 @@ def prepare(runs: Iterable[TextRun], style: CompositionStyle, fonts: FontSource)
 
 
 _MAY_HALT = PUNCT_CLASSES | {Cls.MIDDOT}
+
+
+def _face_variant(face: Face, text: str) -> str:
+    """"hwid" if ``face`` sets digits of ``text`` in their half-width form, else ""."""
+    if getattr(face.key, "halfwidth_digits", False) and not face.info.hwid.keys().isdisjoint(
+            map(ord, text)):
+        return "hwid"
+    return ""
 
 
 def _mark_widths(style: MarkStyle, text: str, cls: Cls, advance: float,
@@ -437,6 +449,7 @@ def split_overlong(atoms: list[Atom], limit: float, fonts: FontSource,
             width = face.advance(ch) * a.size
             piece = Atom(ch, Cls.WESTERN, cache_of(fonts).face_ref(face), a.size, width, lblank=0.0, rblank=0.0,
                          squeeze=0.0, advance=width, halt=None, gids=face.glyph_ids(ch),
+                         variant=_face_variant(face, ch),
                          breakable=True)
             if n == 0:  # the first letter keeps the word's glue and break permission
                 piece = piece._replace(glue=a.glue, glue_min=a.glue_min, stretch_glue=a.stretch_glue,
