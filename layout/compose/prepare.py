@@ -43,11 +43,9 @@ class Face(Protocol):
     ascender: float
     descender: float
 
-    def advance(self, ch: str) -> float: ...
-
     def halt(self, ch: str) -> tuple[float, float] | None: ...
 
-    def glyph_ids(self, text: str) -> tuple[int, ...]: ...
+    def glyphs(self, text: str) -> tuple[float, tuple[int, ...]]: ...
 
 
 class FontSource(Protocol):
@@ -304,8 +302,8 @@ class _RunAtoms:
             # only a mark or a · may be set narrower than its glyph, and drawn in its halt form
             halt = face.halt(text) if cls in _MAY_HALT and len(text) == 1 else None
             ref = self.cache.refs.get(face.key) or self.cache.face_ref(face)
-            hit = self.cache.measured[key] = (ref, sum(map(face.advance, text)),
-                                              halt[0] if halt else None, face.glyph_ids(text),
+            advance, gids = face.glyphs(text)
+            hit = self.cache.measured[key] = (ref, advance, halt[0] if halt else None, gids,
                                               _face_variant(face, text))
         face_ref, advance, halt, gids, variant = hit
         squeeze = lblank = rblank = 0.0
@@ -446,9 +444,10 @@ def split_overlong(atoms: list[Atom], limit: float, fonts: FontSource,
         pieces = []
         for n, ch in enumerate(a.text):
             face = fonts.resolve(role, weight, ch, hw)
-            width = face.advance(ch) * a.size
+            advance, gids = face.glyphs(ch)
+            width = advance * a.size
             piece = Atom(ch, Cls.WESTERN, cache_of(fonts).face_ref(face), a.size, width, lblank=0.0, rblank=0.0,
-                         squeeze=0.0, advance=width, halt=None, gids=face.glyph_ids(ch),
+                         squeeze=0.0, advance=width, halt=None, gids=gids,
                          variant=_face_variant(face, ch),
                          breakable=True)
             if n == 0:  # the first letter keeps the word's glue and break permission

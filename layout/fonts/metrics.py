@@ -50,16 +50,17 @@ class Advances:
             raise KeyError(cp)
         return self._adv[i]
 
-    def glyph_ids(self, text: str) -> tuple[int, ...]:
-        """The glyph the face's cmap maps each character of ``text`` to (``KeyError`` naming
-        the first code point it does not map)."""
-        cps, gids, out = self._cps, self._gids, []
+    def glyphs(self, text: str) -> tuple[float, tuple[int, ...]]:
+        """The advance (em, summed in order) and the glyph id of each character of ``text``,
+        with one look-up per character (``KeyError`` naming the first code point not mapped)."""
+        cps, adv, gids, advances, out = self._cps, self._adv, self._gids, [], []
         for cp in map(ord, text):
             i = bisect_left(cps, cp)
             if i == len(cps) or cps[i] != cp:
                 raise KeyError(cp)
+            advances.append(adv[i])
             out.append(gids[i])
-        return tuple(out)
+        return sum(advances), tuple(out)
 
     def __contains__(self, cp: object) -> bool:
         i = bisect_left(self._cps, cp)  # type: ignore[call-overload]
@@ -208,11 +209,12 @@ class Face:
         except KeyError:
             raise KeyError(f"{ch!r} U+{ord(ch):04X} is not in face {self.name}") from None
 
-    def glyph_ids(self, text: str) -> tuple[int, ...]:
-        """The glyph id of each character of ``text`` in ``ttf_path`` (its cmap); ``KeyError``
-        if one is not mapped."""
+    def glyphs(self, text: str) -> tuple[float, tuple[int, ...]]:
+        """The advance of ``text`` in em (the sum of its characters' ``advance``) and the glyph
+        id of each of its characters in ``ttf_path`` (its cmap); ``KeyError`` if one is not
+        mapped."""
         try:
-            return self.metrics.advances.glyph_ids(text)
+            return self.metrics.advances.glyphs(text)
         except KeyError as exc:
             ch = chr(exc.args[0])
             raise KeyError(f"{ch!r} U+{ord(ch):04X} is not in face {self.name}") from None
