@@ -68,10 +68,8 @@ class Items:
         #: blank that pair kerning takes from each box's left and right mid-line
         self.kern_left = kern_left = [0.0] * n
         self.kern_right = kern_right = [0.0] * n
-        lblank, rblank = cols.lblank, cols.rblank
         for k in compress(count(), map(_NO_KERN.__ne__, kern)):
-            kern_left[k] = lblank[k] - (lblank[k] - kern[k][1])
-            kern_right[k - 1] = rblank[k - 1] - (rblank[k - 1] - kern[k][0])
+            kern_right[k - 1], kern_left[k] = kern[k]
         #: how far the glue before each atom may shrink
         self.room = list(map(sub, cols.glue, cols.glue_min))
         #: how much each mark may give when squeezed mid-line; and, for those that may give
