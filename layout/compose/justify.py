@@ -131,6 +131,13 @@ def _shrink(items: Items, fit: LineFit, left: list[float], right: list[float],
     _take(fit.squeeze, need, give)
 
 
+def letter_gaps(atoms: list[Atom], i: int, j: int) -> list[int]:
+    """The atoms of ``i..j-1`` before which a justified line may open letter-spacing: not
+    after an opening mark, not before a closing one or a pause or stop (clreq §5)."""
+    return [k for k in range(i + 1, j)
+            if atoms[k - 1].cls is not Cls.OPEN and atoms[k].cls not in _NO_SPACE_BEFORE]
+
+
 def _take(room: list[float], need: float, apply) -> float:
     """Take ``need`` from ``room`` in proportion to what each can give; return what is left."""
     total = sum(room)
@@ -159,10 +166,7 @@ def _expand(atoms: list[Atom], i: int, j: int, glue: list[float], extra: float,
         extra -= each * len(stretchy)
     if extra <= 1e-9:
         return
-    gaps = [
-        n for n in range(1, count)
-        if atoms[i + n - 1].cls is not Cls.OPEN and atoms[i + n].cls not in _NO_SPACE_BEFORE
-    ] or list(range(1, count))
+    gaps = [k - i for k in letter_gaps(atoms, i, j)] or list(range(1, count))
     each = extra / len(gaps)
     for n in gaps:
         glue[n] += each

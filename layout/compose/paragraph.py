@@ -1,14 +1,16 @@
 """Compose one paragraph: prepare → break → finalize (the Typst inline pipeline).
 
-Also the paragraph-end rules of the style: the closing tag (（魏宣）) and the
-orphan rule (no last line of a single character, clreq §5).
+Also the paragraph-end rules of the style: the closing tag (（魏宣）), which pulls a
+unit down to share the last line only if the line left behind is letter-spaced by no
+more than the style's ``stretch_limit``, and the orphan rule (no last line of a single
+character, clreq §5).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from layout.compose.justify import place_lines
+from layout.compose.justify import letter_gaps, place_lines
 from layout.compose.line import Items, LineFit, line
 from layout.compose.linebreak import break_lines, is_full, last_break_inside
 from layout.compose.lines import Line
@@ -64,6 +66,9 @@ def compose_paragraph(
         elif position == "own-line":
             if is_full(last, avail(len(fits) - 1), em):
                 pulled = _pull_down(items, fits, avail, extra=tail_line.natural + style.tag_gap * em)
+                if pulled is not None and _letter_spacing(items.atoms, pulled[-2], avail(len(fits) - 1)) \
+                        > style.stretch_limit * em + 1e-6:
+                    pulled = None  # the line left behind would be letter-spaced too widely
                 place_tail_alone = pulled is None
                 fits = pulled or fits
             else:
@@ -115,6 +120,17 @@ def _pull_down(items: Items, fits: list[LineFit], avail, extra: float = 0.0) -> 
     if tail.natural > avail(len(fits) - 1) + 1e-6:
         return None
     return fits[:-2] + [line(items, prev.start, cut), tail]
+
+
+#: classes no letter-space goes before (clreq §5: never before a closing mark)
+def _letter_spacing(atoms: list, fit: LineFit, width: float) -> float:
+    """How far (pt) each gap of ``fit`` widens when it is justified to ``width``: the
+    shortfall spread over the gaps that take letter-spacing (``justify.letter_gaps``)."""
+    gaps = len(letter_gaps(atoms, fit.start, fit.end))
+    short = width - fit.natural
+    if short <= 0:
+        return 0.0
+    return short / gaps if gaps else float("inf")
 
 
 def _with_tail(line: Line, tail: Line, measure: float) -> Line:

@@ -80,6 +80,14 @@ class CompositionStyle(NamedTuple):
     last_line: str = "left"
     #: no last line holding a single character (孤字), clreq §5
     orphan_control: bool = False
+    #: no paragraph's last line alone at the top of a balanced column (孤行), clreq §5
+    widow_control: bool = False
+    #: no paragraph's first line alone at the foot of a balanced column (TeX's club line)
+    club_control: bool = False
+    #: the most (em) a gap between two characters may widen when a unit is pulled down
+    #: to keep a closing tag company (tag_position "own-line"); beyond it the tag takes
+    #: a line of its own
+    stretch_limit: float = 0.25
     #: where a closing tag such as （魏宣） goes: "run-in" shares the last line, flush right, when
     #: it fits; "own-line" gets a line of its own, flush right, except that under a full last
     #: line the last unit is pulled down to keep the tag company
@@ -115,7 +123,7 @@ _CHOICES = {"prohibition": LEVELS, "push": PUSH_RULES, "punctuation": PUNCTUATIO
             "last_line": LAST_LINE, "tag_position": TAG_POSITIONS}
 #: fields in em that may not be negative
 _LENGTHS = ("pair_kerning", "bracket_pair_kerning", "full_width_min", "latin_gap", "latin_gap_min",
-            "word_space", "word_space_min", "glue_stretch", "tag_gap", "indent")
+            "word_space", "word_space_min", "glue_stretch", "stretch_limit", "tag_gap", "indent")
 
 
 def validate(style: CompositionStyle, spell=str) -> list[str]:
@@ -177,7 +185,8 @@ def from_attributes(base: CompositionStyle, name: str,
     return style, problems + validate(style, _camel)
 
 
-CLREQ = CompositionStyle(name="clreq")
+#: clreq's defaults, with its §5 advice on widows and club lines taken
+CLREQ = CompositionStyle(name="clreq", widow_control=True, club_control=True)
 
 #: Regime A of the sample page: news items set push-out, exact measure, 二分 digits
 #: with a small gap, no squeezing of single marks, line-end marks kept full width.

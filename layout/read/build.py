@@ -479,6 +479,10 @@ class Builder:
                 self.error(r, "region lies outside its frame")
             if measure < geo.body_size:
                 self.error(r, f"measure {measure:.1f}pt is narrower than one character")
+            elif measure > width + 0.01:  # its lines would be set outside the region
+                self.error(r, f"measure {measure / geo.body_size:.2f}zi is wider than the region "
+                              f"({width / geo.body_size:.2f}zi): its lines would overflow it by "
+                              f"{measure - width:.1f}pt")
             regions.append(Region(rect=rect, lines=lines, measure=measure))
         return tuple(regions)
 

@@ -377,7 +377,7 @@ class PageDrawer:
                 c.rect(self.X(b.x), self.Y(b.bottom), b.width, b.height, stroke=0, fill=1)
         for fig in group.figures:
             self.figure(fig)
-        if group.overset:
+        if group.overset or group.overflow:  # a proof built with --allow-overset
             c.setStrokeColor(OVERSET)
             c.setLineWidth(2)
             c.setDash([6, 3])
