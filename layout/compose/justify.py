@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import accumulate, compress, count, repeat
-from operator import is_not, neg, sub
+from operator import attrgetter, is_not, mul, neg, sub
 
 from layout.compose.classes import Cls
 from layout.compose.line import Items, LineFit
-from layout.compose.lines import Line, glyphs_of
+from layout.compose.lines import HORIZONTAL, Line, glyphs_of
 from layout.compose.prepare import Atom, AtomColumns
 
 _NO_SPACE_BEFORE = (Cls.CLOSE, Cls.PAUSE, Cls.STOP, Cls.DIVIDE)
 _OWN_FORMS = frozenset({Cls.MIDDOT, Cls.LONG})
 _VALUE = {c: c.value for c in Cls}  # Enum.value is a property: slow in a loop
+_ASCENT = attrgetter("ascent")
 
 
 def place_lines(items: Items, fits: Sequence[LineFit],
@@ -49,7 +50,8 @@ def place_lines(items: Items, fits: Sequence[LineFit],
     glyphs = glyphs_of(cols.text, xs, boxes, dxs, cols.face, cols.size,
                        map(_VALUE.__getitem__, cols.cls), forms, cols.advance, variants,
                        repeat(0.0, len(xs)), cols.gids)
-    return [Line(glyphs[i:j], target, natural, text, last, overfull)
+    ascents = list(map(mul, map(_ASCENT, cols.face), cols.size))  # pt, per atom
+    return [Line(glyphs[i:j], target, natural, text, last, overfull, HORIZONTAL, max(ascents[i:j]))
             for i, j, target, natural, text, last, overfull in made]
 
 

@@ -88,9 +88,10 @@ class Estimates:
             w += islice(accumulate(width[start:n], initial=total), 1, None)
             shrink += [shrunk] * (n - start)
         self.rising = rising
-        #: bound on |estimate - line()|: each is a sum of at most 2n terms of magnitude at
-        #: most ``scale``, rounded once per addition
-        scale = sum(width) + sum(glue) + sum(cols.lblank) + sum(cols.rblank) + sum(squeeze) + 1.0
+        #: bound on |estimate - line()|: each is a sum of at most 4n terms (widths, glue,
+        #: blanks, kerning, squeezes: none larger than its atom's width plus glue), rounded
+        #: once per addition, whose magnitudes add up to at most ``scale``
+        scale = 4.0 * (sum(width) + sum(glue)) + 1.0
         self.slop = 8 * (n + 2) * _ULP * scale
 
     def widths(self, items: Items, i: int, j: int) -> tuple[float, float]:

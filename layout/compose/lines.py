@@ -78,6 +78,8 @@ class Line(NamedTuple):
     last: bool = False  # last line of its paragraph
     overfull: bool = False  # wider than its measure (an unbreakable unit too long)
     direction: str = HORIZONTAL  # the inline axis: left to right, or top to bottom (VERTICAL)
+    #: pt from the baseline to the top of the tallest em box on the line (its faces' ascent)
+    ascent: float = 0.0
 
     @property
     def width(self) -> float:
@@ -91,7 +93,3 @@ class Line(NamedTuple):
         glyphs = tuple(g._replace(x=g.x + dx) for g in self.glyphs)
         return self._replace(glyphs=glyphs, measure=self.measure if measure is None else measure)
 
-    @property
-    def ascent(self) -> float:
-        """pt from the baseline to the top of the tallest em box on the line (its faces' ascent)."""
-        return max((g.face.ascent * g.size for g in self.glyphs), default=0.0)

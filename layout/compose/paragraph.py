@@ -138,7 +138,8 @@ def _with_tail(line: Line, tail: Line, measure: float) -> Line:
     shift = measure - tail.natural
     moved = tail.moved(shift, measure)
     return Line(line.glyphs + moved.glyphs, measure, line.natural, line.text + " " + tail.text,
-                last=line.last, overfull=line.overfull)
+                last=line.last, overfull=line.overfull, direction=line.direction,
+                ascent=max(line.ascent, tail.ascent))
 
 
 def _mark_last(line: Line, last: bool) -> Line:
