@@ -1,4 +1,4 @@
-"""Command line: ``python -m layout {validate,pdf,epub,alto,compare,archive} ...``.
+"""Command line: ``python -m layout {validate,pdf,epub,alto,compare,archive,web} ...``.
 
 Every user-facing failure prints ``file:line:col: error: ...`` lines and exits with
 2 (invalid input), 3 (missing or broken font or image) or 1 (internal error, with
@@ -93,6 +93,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    from layout.render.web import write_site
+
+    report = write_site(args.sources, args.output, jobs=args.jobs)
+    for entry in report.issues:
+        print(f"{entry.folder}: {entry.pages} page(s), {entry.articles} articles")
+    print(f"{', '.join(args.sources)} -> {report.out} ({report.files} files, {report.bytes / 1e6:.1f} MB)")
+    return 0
+
+
 def cmd_archive(args: argparse.Namespace) -> int:
     from layout.archive import run_archive
 
@@ -134,6 +144,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--original", required=True, help="text file, one printed line per line")
     c.add_argument("-q", "--quiet", action="store_true", help="counts only, no line listing")
     c.set_defaults(func=cmd_compare)
+
+    w = sub.add_parser("web", help="write the web edition (数字报): page images, articles, search")
+    w.add_argument("sources", nargs="+")
+    w.add_argument("-o", "--output", default=str(BUILD / "web"), help="site folder (default build/web)")
+    w.add_argument("-j", "--jobs", type=int, default=2, help="threads encoding page images (default 2)")
+    w.set_defaults(func=cmd_web)
 
     ar = sub.add_parser("archive", help="batch: every issue to PDF/A, EPUB, ALTO, METS + manifest")
     ar.add_argument("source_dir")

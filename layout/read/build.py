@@ -41,6 +41,8 @@ from layout.read.model import (
 from layout.read.parse import NS, SourceFile, parse, q
 from layout.read.units import MM, parse_length, parse_size
 
+#: The xml:lang attribute (the issue's language, a note's own language).
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: The largest page PDF allows (ISO 32000 user-space limit of 14 400 units, 5080 mm).
 MAX_PAGE = 14400.0
 
@@ -223,9 +225,10 @@ class Builder:
         return Meta(
             paper=value("paper"), date=value("date"), edition=value("edition"),
             issue_number=value("issueNumber"),
-            language=self.root.get("{http://www.w3.org/XML/1998/namespace}lang"),
+            language=self.root.get(XML_LANG),
             title=self.text(title) if title is not None else None,
             note=self.text(note) if note is not None else None,
+            note_language=note.get(XML_LANG) if note is not None else None,
         )
 
     def read_styles(self, el: etree._Element, base: TextStyle) -> None:
@@ -515,6 +518,7 @@ class Builder:
             blocks=tuple(blocks), columns=columns, measure=measure,
             flow=flow, figures=figures, boxes=boxes, tag=tag,
             balance=el.get("balance", "true") in ("true", "1"), evidence=comment,
+            lead=el.get("lead") in ("true", "1"),
         )
         return self._mark_overlay(el, article)
 
