@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from layout.compose.boxes import IssueLayout
-from layout.compose.page import DATELINE_ROLE, compose_issue
+from layout.compose.page import compose_issue, compositions, run_font
 from layout.context import BuildContext
 from layout.errors import LayoutError, SourcePos
 from layout.read import read_issue
@@ -25,6 +25,8 @@ def text_items(issue: Issue) -> Iterator[tuple[str, str, str, SourcePos]]:
     """Every printed character with the font role and weight it is set in, and where it
     comes from: what the coverage check needs."""
 
+    styles = compositions(issue)
+
     def styled(text: str, style: TextStyle, pos: SourcePos):
         for ch in text:
             if not ch.isspace():
@@ -34,9 +36,7 @@ def text_items(issue: Issue) -> Iterator[tuple[str, str, str, SourcePos]]:
         if p is None:
             return
         for run in p.runs:
-            role, weight = run.role or p.style.role, run.weight or p.style.weight
-            if run.kind == "dateline":
-                role, weight = DATELINE_ROLE
+            role, weight = run_font(run, p, styles[p.style.composition])
             for ch in run.text:
                 if not ch.isspace():
                     yield ch, role, weight, p.pos

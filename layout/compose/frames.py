@@ -20,8 +20,6 @@ from typing import NamedTuple
 from layout.compose.boxes import Group, PlacedLine, RuleLine
 from layout.read.model import Rect
 
-#: where the baseline sits below the top of a line's em box (Noto CJK: ascender 0.88 em)
-ASCENT = 0.88
 #: how far (pt) a line's ink may leave its frame before it counts as an overflow: rounding
 #: of positions, and the sub-point overhang of a line-end mark's ink
 TOLERANCE = 0.5
@@ -38,7 +36,7 @@ def ink(placed: PlacedLine) -> Rect | None:
     left = placed.x + min(g.x for g in glyphs)
     right = placed.x + max(g.x + g.width for g in glyphs)
     size = max(g.size for g in glyphs)
-    top = placed.baseline - ASCENT * size
+    top = placed.baseline - placed.line.ascent  # the faces' ascent (Noto CJK: 0.88 em)
     return Rect(left, top, right - left, size)
 
 

@@ -30,7 +30,6 @@ from layout.compose.boxes import (
     RuleLine,
     TextBlock,
 )
-from layout.compose.frames import ASCENT
 from layout.compose.lines import Line
 from layout.compose.paragraph import compose_paragraph
 from layout.compose.prepare import FontSource, TextRun
@@ -50,13 +49,12 @@ from layout.read.model import (
     Rect,
     Region,
     Rule,
+    Run,
     TextStyle,
 )
 
 #: line height of headline parts, in units of their size
 HEAD_LEADING = {"kicker": 1.4, "headline": 1.25, "subhead": 1.4}
-#: the run-in 电头 (本报讯…) is set in 黑体 (rules §6, datelines)
-DATELINE_ROLE = ("hei", "bold")
 
 
 class Owner(NamedTuple):
@@ -75,15 +73,21 @@ class Slot(NamedTuple):
     region: int
 
 
-def runs_of(par: Paragraph) -> list[TextRun]:
-    st = par.style
-    out = []
-    for r in par.runs:
-        role, weight = r.role or st.role, r.weight or st.weight
-        if r.kind == "dateline":
-            role, weight = DATELINE_ROLE
-        out.append(TextRun(r.text, role, weight, r.size or st.size))
-    return out
+def compositions(issue: Issue) -> dict[str, CompositionStyle]:
+    """The composition styles an issue's text styles may name: built in, and its own."""
+    return {**STYLES, **{s.name: s for s in issue.compositions}}
+
+
+def run_font(run: Run, par: Paragraph, comp: CompositionStyle) -> tuple[str, str]:
+    """(role, weight) a run of a paragraph is set in: a dateline in the style's dateline font."""
+    if run.kind == "dateline":
+        return comp.dateline_role, comp.dateline_weight
+    return run.role or par.style.role, run.weight or par.style.weight
+
+
+def runs_of(par: Paragraph, comp: CompositionStyle) -> list[TextRun]:
+    size = par.style.size
+    return [TextRun(r.text, *run_font(r, par, comp), r.size or size) for r in par.runs]
 
 
 class PageComposer:
@@ -92,9 +96,13 @@ class PageComposer:
         self.diagnostics = Diagnostics() if diagnostics is None else diagnostics
         self.issue = issue
         self.fonts = fonts
+        self.styles = compositions(issue)
         self.allow_overset = allow_overset
         self.oversets: list[Diagnostic] = []
         self.column_rules: list[RuleLine] = []  # hairlines in the gutters of the current page
+        body = TextStyle()
+        #: em from the top of a body line's em box to its baseline: the body face's ascent
+        self.ascent = fonts.resolve(body.role, body.weight, "中").ascender
         self.flagged: set[str] = set()  # groups that overflow (marked on a proof)
         self.where: dict[str, object] = {}  # group id -> its source position
         self.parents: dict[str, str] = {}  # nested figure or box id -> its article's id
@@ -108,7 +116,7 @@ class PageComposer:
     def single_line(self, text: str, style: TextStyle, width: float, align: str, pos,
                     owner: Owner, what: str) -> Line:
         """One line as the editor split it (headlines, labels): never broken by us."""
-        comp = STYLES[style.composition]
+        comp = self.styles[style.composition]
         run = TextRun(text, style.role, style.weight, style.size)
         lines = compose_paragraph([run], comp, self.fonts, [1e6], indent=0, align="left")
         line = lines[0]
@@ -129,7 +137,7 @@ class PageComposer:
         y = rect.y
         for kind, text, style, leading, pos in parts:
             line = self.single_line(text, style, rect.width, align, pos, owner, kind)
-            baseline = y + (leading - style.size) / 2 + ASCENT * style.size
+            baseline = y + (leading - style.size) / 2 + line.ascent
             placed.append(PlacedLine(line, rect.x, baseline))
             y += leading
         return placed, y - rect.y
@@ -218,7 +226,7 @@ class PageComposer:
         leading = f.style.size * 1.3
         total = leading * len(f.lines)
         owner = Owner(f.id, f"furniture {f.id!r}")
-        # the last line's ink ends a descent (1 - ASCENT) below its baseline, not a leading
+        # the last line's ink ends a descent (1 em less the ascent) below its baseline, not a leading
         ink = total - (leading - f.style.size) / 2
         if ink > f.rect.height + 0.01:
             self.overflow(owner, f.pos, (
@@ -283,14 +291,14 @@ class PageComposer:
         cols = []
         for c in range(columns):
             x = rect.x + c * (width + gutter) + (width - m) / 2
-            cols.append([Slot(x, top + k * geo.line_pitch + ASCENT * geo.body_size, m, c)
+            cols.append([Slot(x, top + k * geo.line_pitch + self.ascent * geo.body_size, m, c)
                          for k in range(rows)])
         return cols
 
     def region_slots(self, regions: Sequence[Region], geo: Geometry) -> list[list[Slot]]:
         return [
             [Slot(r.rect.x + (r.rect.width - r.measure) / 2,
-                  r.rect.y + k * geo.line_pitch + ASCENT * geo.body_size, r.measure, n)
+                  r.rect.y + k * geo.line_pitch + self.ascent * geo.body_size, r.measure, n)
              for k in range(r.lines)]
             for n, r in enumerate(regions)
         ]
@@ -314,7 +322,7 @@ class PageComposer:
         paras: list[tuple[int, int, CompositionStyle]] = []  # each paragraph's lines and style
         for n, par in enumerate(paragraphs):
             start = len(placed)
-            comp = STYLES[par.style.composition]
+            comp = self.styles[par.style.composition]
             avail = (slots[start:max(start, same_from) + 1] or slots[-1:]
                      or [Slot(0, 0, measure, 0)])
             measures = [min(par.measure or s.measure, s.measure) for s in avail]
@@ -323,9 +331,9 @@ class PageComposer:
             tail_position = None
             if n in tails:
                 tail_par, tail_position = tails[n]
-                tail = runs_of(tail_par)
+                tail = runs_of(tail_par, comp)
             lines = compose_paragraph(
-                runs_of(par), comp, self.fonts, measures, indent=par.style.indent,
+                runs_of(par, comp), comp, self.fonts, measures, indent=par.style.indent,
                 align=par.style.align, tail=tail, tail_position=tail_position,
                 on_overlong=self.overlong(par.pos))
             for k, line in enumerate(lines):
@@ -350,7 +358,7 @@ class PageComposer:
                     wide = (k, line.text, beyond, slot.measure)
         out = []
         for region, lines in sorted(blocks.items()):
-            top = lines[0].baseline - ASCENT * lines[0].line.size - 1
+            top = lines[0].baseline - lines[0].line.ascent - 1
             x0 = min(pl.x for pl in lines)
             x1 = max(pl.x + pl.line.measure for pl in lines)
             rect = Rect(x0, top, x1 - x0, lines[-1].baseline - top + 3)
@@ -376,14 +384,15 @@ class PageComposer:
             blocks += head_blocks
             top += used
         if a.byline:
+            comp = self.styles[a.byline.style.composition]
             byline_lines = compose_paragraph(
-                runs_of(a.byline), STYLES[a.byline.style.composition], self.fonts,
+                runs_of(a.byline, comp), comp, self.fonts,
                 [a.rect.width], indent=0, align="center" if a.head and a.head.align == "center" else "left")
             rows = []
             for line in byline_lines:
-                rows.append(PlacedLine(line, a.rect.x, top + ASCENT * geo.body_size))
+                rows.append(PlacedLine(line, a.rect.x, top + self.ascent * geo.body_size))
                 top += geo.line_pitch
-            rect = Rect(a.rect.x, rows[0].baseline - ASCENT * geo.body_size, a.rect.width,
+            rect = Rect(a.rect.x, rows[0].baseline - self.ascent * geo.body_size, a.rect.width,
                         geo.line_pitch * len(rows))
             blocks.append(TextBlock(f"{a.id}-byline", "byline", rect, tuple(rows)))
             beyond = rect.y + geo.line_pitch * (len(rows) - 1) + geo.body_size - a.rect.bottom
@@ -463,7 +472,7 @@ class PageComposer:
         top = inner.y + math.ceil((y - inner.y) / geo.line_pitch - 1e-6) * geo.line_pitch
         columns = (self.region_slots(b.flow, geo) if b.flow
                    else self.column_slots(inner, top, b.columns, b.measure, geo))
-        tails = {len(b.items) - 1: (b.tag, "run-in")} if b.tag and b.items else {}
+        tails = {len(b.items) - 1: (b.tag, None)} if b.tag and b.items else {}
         body, overset = self.flow(b.items, tails, columns, not b.flow, owner, b.pos,
                                   column_measure(inner, b.columns, b.measure, geo))
         blocks += body
@@ -476,16 +485,17 @@ class PageComposer:
         cap = f.caption or f.credit  # a credit alone is set where the caption would be
         if cap:
             width = min(cap.measure or f.rect.width, f.rect.width)
-            tail = runs_of(f.credit) if f.caption and f.credit else ()
+            comp = self.styles[cap.style.composition]
+            tail = runs_of(f.credit, comp) if f.caption and f.credit else ()
             lines = compose_paragraph(
-                runs_of(cap), STYLES[cap.style.composition], self.fonts, [width],
-                indent=cap.style.indent, align=cap.style.align, tail=tail, tail_position="run-in",
+                runs_of(cap, comp), comp, self.fonts, [width],
+                indent=cap.style.indent, align=cap.style.align, tail=tail,
                 on_overlong=self.overlong(cap.pos))
             leading = max(cap.style.leading, cap.style.size * 1.2)
             height = leading * len(lines)
             area = f.caption_rect or Rect(f.rect.x + (f.rect.width - width) / 2,
                                           f.rect.bottom - height, width, height)
-            rows = tuple(PlacedLine(line, area.x, area.y + k * leading + ASCENT * cap.style.size)
+            rows = tuple(PlacedLine(line, area.x, area.y + k * leading + line.ascent)
                          for k, line in enumerate(lines))
             blocks.append(TextBlock(f"{f.id}-caption", "caption", area, rows))
             owner = Owner(f.id, f"figure {f.id!r}")

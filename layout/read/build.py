@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from layout.compose.style import STYLES
+from layout.compose.style import STYLES, CompositionStyle, from_attributes
 from layout.errors import Diagnostic, InputError, ResourceError, SourcePos, clip
 from layout.read.model import (
     Article,
@@ -100,6 +100,9 @@ class Builder:
         self.resource_problems: list[Diagnostic] = []
         self.ids: dict[str, SourcePos] = {}
         self.styles: dict[str, TextStyle] = {}
+        #: composition styles a text style may name: the built-in ones and the house ones
+        self.compositions: dict[str, CompositionStyle] = dict(STYLES)
+        self.house: list[CompositionStyle] = []  # declared in <styles>, in order
         self.geometries: dict[str, Geometry] = {}
         self.geo: Geometry | None = None
         self.base_dir = Path(src.path).resolve().parent
@@ -197,8 +200,8 @@ class Builder:
                 changes["indent"] = 0.0
         comp = el.get("composition")
         if comp is not None:
-            if comp not in STYLES:
-                known = ", ".join(sorted(STYLES))
+            if comp not in self.compositions:
+                known = ", ".join(sorted(self.compositions))
                 self.error(el, f"unknown composition style {comp!r} (known: {known})")
             else:
                 changes["composition"] = comp
@@ -251,7 +254,7 @@ class Builder:
         pages = tuple(self.page(p, n) for n, p in enumerate(page_els, 1))
         issue = Issue(
             id=root.get("id"), meta=meta, pages=pages, source=self.src.path,
-            base_dir=str(self.base_dir),
+            base_dir=str(self.base_dir), compositions=tuple(self.house),
         )
         chars = sum(len(p.text) for page in pages for item in page.items
                     for p in (getattr(item, "blocks", ()) or getattr(item, "items", ())))
@@ -283,6 +286,8 @@ class Builder:
         )
 
     def read_styles(self, el: etree._Element, base: TextStyle) -> None:
+        for c in el.iterfind(q("composition")):  # first: a text style may name them
+            self.composition(c)
         pending: dict[str, etree._Element] = {}
         for s in el.iterfind(q("style")):
             if s.get("name") in pending:  # else the first declaration would be silently ignored
@@ -294,6 +299,23 @@ class Builder:
             if s.get("name") in self.styles:
                 continue
             self._resolve_style(s.get("name"), pending, base, set())
+
+    def composition(self, el: etree._Element) -> None:
+        """A house composition style: a built-in or earlier declared one, changed."""
+        name, based = el.get("name"), el.get("basedOn", "clreq")
+        if name in self.compositions:
+            self.error(el, f"composition style {name!r} is already defined")
+            return
+        if based not in self.compositions:
+            known = ", ".join(sorted(self.compositions))
+            self.error(el, f"basedOn={based!r} names no composition style (known: {known})")
+            return
+        style, problems = from_attributes(self.compositions[based], name, dict(el.attrib))
+        for problem in problems:
+            self.error(el, f"composition style {name!r}: {problem}")
+        if not problems:
+            self.compositions[name] = style
+            self.house.append(style)
 
     def _resolve_style(self, name: str, pending: dict, base: TextStyle, seen: set) -> TextStyle:
         """The style ``name`` over its ``basedOn`` chain, resolved from the root down

@@ -330,6 +330,8 @@ class Issue:
     pages: tuple[Page, ...]
     source: str  # path of the XML file
     base_dir: str  # folder images are resolved against
+    #: house composition styles declared in <styles> (layout.compose.style.CompositionStyle)
+    compositions: tuple = ()
 
     @property
     def articles(self) -> tuple[Article, ...]:

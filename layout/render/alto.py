@@ -37,7 +37,6 @@ XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 SCHEMA_LOCATION = f"{ALTO_NS} http://www.loc.gov/standards/alto/v4/alto-4-4.xsd"
 UNIT = 1200 / 72  # inch1200 per PDF point
-ASCENT, DESCENT = 0.88, 0.12  # the em box around the baseline, as the composer sets it
 
 #: block kinds that carry a structure tag, in the order the tags are declared
 TAGGED = ("kicker", "headline", "subhead", "byline", "caption", "title", "label")
@@ -100,7 +99,7 @@ class Styles:
         self.ids: dict[tuple, str] = {}
 
     def ref(self, g: Glyph) -> str:
-        key = (getattr(g.face, "role", "song"), getattr(g.face, "weight", "regular"), round(g.size, 2))
+        key = (g.face.key[0], g.face.key[1], round(g.size, 2))  # role, weight, size
         if key not in self.ids:
             self.ids[key] = f"TS{len(self.ids) + 1}"
         return self.ids[key]
@@ -237,23 +236,24 @@ class PageWriter:
         size = max(g.size for g in glyphs)
         left = placed.x + glyphs[0].x
         right = placed.x + max(g.x + g.width for g in glyphs)
+        top = placed.baseline - placed.line.ascent  # the em boxes' top, from their faces
         refs = {self.styles.ref(g) for g in glyphs}
         line_style = refs.pop() if len(refs) == 1 else None
         el = E("TextLine", ID=self.ids.next("TL"), STYLEREFS=line_style,
-               HPOS=u(left), VPOS=u(placed.baseline - ASCENT * size), WIDTH=u(right - left),
+               HPOS=u(left), VPOS=u(top), WIDTH=u(right - left),
                HEIGHT=u(size), BASELINE=f"{u(left)},{u(placed.baseline)} {u(right)},{u(placed.baseline)}")
         gaps = spaces(placed.line.text, glyphs)
         for i, g in enumerate(glyphs):
             el.append(self.string(placed, g, None if line_style else self.styles.ref(g)))
             if gaps[i] and i + 1 < len(glyphs):
                 end = placed.x + g.x + g.width
-                sub(el, "SP", HPOS=u(end), VPOS=u(placed.baseline - ASCENT * size),
+                sub(el, "SP", HPOS=u(end), VPOS=u(top),
                     WIDTH=max(u(placed.x + glyphs[i + 1].x) - u(end), 0))
         return el
 
     def string(self, placed: PlacedLine, g: Glyph, style: str | None) -> etree._Element:
         return E("String", ID=self.ids.next("ST"), CONTENT=g.text, STYLEREFS=style,
-                 HPOS=u(placed.x + g.x), VPOS=u(placed.baseline - ASCENT * g.size),
+                 HPOS=u(placed.x + g.x), VPOS=u(placed.baseline - g.face.ascent * g.size),
                  WIDTH=u(g.width), HEIGHT=u(g.size))
 
     def refs(self, path: Path) -> PageRefs:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
+from layout.compose.classes import NO_END, NO_START, classify
 from layout.fonts import FontSet
 from layout.read.model import Issue
 from layout.render.epub_xhtml import issue_lead
@@ -36,9 +37,8 @@ PNG_LEVEL = 1
 
 RGB = tuple[int, int, int]
 
-#: Characters that may not start a line, and ones that may not end it (禁则, simplified).
-NO_START = set("，。、；：？！）》」』”’〉〕】…—·")
-NO_END = set("（《「『“‘〈〔【")
+#: the 禁则 level of the cover's lines: the composer's tables (layout.compose.classes)
+PROHIBITION = "gb"
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,9 @@ def wrap(glyphs: Sequence[Glyph], width: float) -> list[list[Glyph]]:
     for g in glyphs:
         if line and used + g.advance > width:
             carry: list[Glyph] = []
-            if g.ch in NO_START and len(line) > 1:
+            if classify(g.ch) in NO_START[PROHIBITION] and len(line) > 1:
                 carry = [line.pop()]
-            while len(line) > 1 and line[-1].ch in NO_END:
+            while len(line) > 1 and classify(line[-1].ch) in NO_END[PROHIBITION]:
                 carry.insert(0, line.pop())
             lines.append(line)
             line, used = carry, sum(c.advance for c in carry)

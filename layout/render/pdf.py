@@ -31,6 +31,7 @@ from reportlab.pdfbase import pdfmetrics
 from layout import __version__
 from layout.atomic import atomic_write
 from layout.compose.boxes import FigureBox, Group, IssueLayout, PageLayout, PlacedLine, TextBlock
+from layout.compose.lines import FaceRef
 from layout.context import epoch_from_env
 from layout.errors import ResourceError, SourcePos
 from layout.fonts.cache import atomic_write as cache_write
@@ -197,30 +198,24 @@ def _from_state(state: dict, path: Path) -> TTFont:
 
 
 class FontRegistry:
-    """ReportLab font names for the composer's faces, registered once per process."""
+    """ReportLab font names for the layout's faces (``FaceRef``), registered once per process."""
 
     def __init__(self, fonts):
-        self.fonts = fonts
-        self.names: dict[Hashable, str] = {}
-        self.faces: dict[Hashable, object] = {}
+        self.fonts = fonts  # only to derive the ``halt`` faces (a backend resource)
         self.halves: dict[Hashable, str | None] = {}
-        self._advances: dict[tuple[Hashable, str, float], float] = {}
         self._ttfonts: dict[str, TTFont] = {}
 
-    def name(self, key: Hashable) -> str:
-        if key not in self.names:
-            face = self.fonts.face(*key)
-            if face.name not in pdfmetrics.getRegisteredFontNames():
-                from reportlab.pdfbase.ttfonts import TTFError  # loaded by now, without HarfBuzz
+    def name(self, face: FaceRef) -> str:
+        """The registered name of ``face`` (its PostScript name), embedding its file once."""
+        if face.name not in pdfmetrics.getRegisteredFontNames():
+            from reportlab.pdfbase.ttfonts import TTFError  # loaded by now, without HarfBuzz
 
-                try:
-                    pdfmetrics.registerFont(load_ttfont(face.name, Path(face.ttf_path)))
-                except (OSError, TTFError, struct.error) as exc:  # an unreadable or corrupt font file
-                    raise ResourceError(f"cannot embed font {face.ttf_path}: {exc}",
-                                        SourcePos(str(face.ttf_path))) from None
-            self.names[key] = face.name
-            self.faces[key] = face
-        return self.names[key]
+            try:
+                pdfmetrics.registerFont(load_ttfont(face.name, Path(face.path)))
+            except (OSError, TTFError, struct.error) as exc:  # an unreadable or corrupt font file
+                raise ResourceError(f"cannot embed font {face.path}: {exc}",
+                                    SourcePos(str(face.path))) from None
+        return face.name
 
     def ttfont(self, name: str) -> TTFont:
         """The registered ReportLab font of that name (a dict look-up after the first)."""
@@ -231,31 +226,19 @@ class FontRegistry:
 
     def any_name(self) -> str:
         """Some embedded face, for a page that sets no text at all."""
-        return self.name(self.fonts.face("song", "regular").key)
+        return self.name(FaceRef.of(self.fonts.face("song", "regular")))
 
-    def advance(self, key: Hashable, text: str, size: float) -> float:
-        k = (key, text, size)
-        width = self._advances.get(k)
-        if width is None:
-            width = self._advances[k] = pdfmetrics.stringWidth(text, self.name(key), size)
-        return width
-
-    def half(self, key: Hashable, ch: str) -> tuple[str, float] | None:
-        """The face with ``ch`` set half width (GPOS halt baked in) and the placement (em) to
-        undo: a compressed mark drawn from it has an advance that fits its box, so text
-        extraction never sees overlapping glyphs."""
-        self.name(key)
-        face = self.faces[key]
-        adjust = face.halt(ch) if len(ch) == 1 else None
-        if adjust is None:
-            return None
-        if key not in self.halves:
-            variant = self.fonts.halt_variant(face)
+    def half(self, face: FaceRef) -> str:
+        """The name of ``face`` with its marks set half width (GPOS ``halt`` baked in), for a
+        glyph of variant "halt": its advance fits its box, so text extraction never sees
+        overlapping glyphs.  The composer set that variant only where the face has ``halt``."""
+        if face.key not in self.halves:
+            self.name(face)
+            variant = self.fonts.halt_variant(self.fonts.face(*face.key))
             if variant is not None and variant[0] not in pdfmetrics.getRegisteredFontNames():
                 pdfmetrics.registerFont(load_ttfont(variant[0], Path(variant[1])))
-            self.halves[key] = variant[0] if variant else None
-        name = self.halves[key]
-        return (name, adjust[0]) if name else None
+            self.halves[face.key] = variant[0] if variant else None
+        return self.halves[face.key] or face.name
 
 
 class _Pieces:
@@ -447,27 +430,18 @@ class PageDrawer:
         text = _LineText(t._code, self.pieces)
         rules = []
         for g in placed.line.glyphs:
-            name = fonts.name(g.face)
-            x = g.x + g.dx
-            if g.form == "center":
-                x = g.x + (g.width - fonts.advance(g.face, g.text, g.size)) / 2
-            if g.form in ("text", "center") and len(g.text) == 1 and (
-                    g.width < fonts.advance(g.face, g.text, g.size) - 0.01):
-                half = fonts.half(g.face, g.text)
-                if half is not None:  # a compressed mark: draw its half-width form
-                    name = half[0]
-                    x -= half[1] * g.size
+            name = fonts.half(g.face) if g.variant == "halt" else fonts.name(g.face)
             font = fonts.ttfont(name)
             if g.form == "rule":  # the dashes stay in the text layer, invisible
                 rules.append((origin + g.x, g.width, g.size))
-                text.show(font, g.size, x, g.text, mode=3)
+                text.show(font, g.size, g.x + g.dx, g.text, mode=3)
             elif g.form == "spread":  # …… : one glyph per em
                 step = g.width / len(g.text)
+                each = g.advance / len(g.text)
                 for k, ch in enumerate(g.text):
-                    text.show(font, g.size,
-                              g.x + k * step + (step - fonts.advance(g.face, ch, g.size)) / 2, ch)
+                    text.show(font, g.size, g.x + k * step + (step - each) / 2, ch)
             else:
-                text.show(font, g.size, x, g.text)
+                text.show(font, g.size, g.x + g.dx, g.text)
         text.close()
         c.drawText(t)
         for x, width, size in rules:  # —— drawn as one 2 em rule at dash height
