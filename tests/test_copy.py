@@ -372,3 +372,27 @@ def test_the_sample_types_a_space_only_where_its_line_arithmetic_needs_one():
         assert typed in body
     for solid in ("小区（网格）", "县（市、区）中", "丁姜岚）</dateline>5月"):
         assert solid in body
+
+
+def test_a_house_style_declares_its_latin_word_space(tmp_path):
+    """``latinSpace``, ``latinSpaceMin`` and ``latinSpaceMax`` are attributes of a declared
+    ``<composition>`` like every other field, and a minimum above the space is refused."""
+    from layout.compose.style import NEWS
+    from layout.errors import InputError
+    from layout.read import read_issue
+    from tests.strategies import STYLES as BASE_STYLES
+    from tests.strategies import issue_xml
+
+    def issue(decl: str):
+        path = tmp_path / "house.xml"
+        path.write_text(issue_xml(styles=BASE_STYLES.replace("<styles>", "<styles>" + decl)),
+                        encoding="utf-8")
+        return read_issue(path)
+
+    (house,) = issue('<composition name="house" basedOn="news" latinSpace="0.3" '
+                     'latinSpaceMin="0.2" latinSpaceMax="0.6"/>').compositions
+    assert house == NEWS.with_(name="house", latin_space=0.3, latin_space_min=0.2,
+                               latin_space_max=0.6)
+    with pytest.raises(InputError) as err:
+        issue('<composition name="h" latinSpace="0.2" latinSpaceMin="0.3"/>')
+    assert "latinSpaceMin is larger than latinSpace" in str(err.value)

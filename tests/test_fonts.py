@@ -300,15 +300,23 @@ def test_missing_or_corrupt_font_file(tmp_path: Path) -> None:
 
 
 def test_changed_font_warns_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Once per build, into the build's diagnostics sink (nothing on stderr)."""
+    from layout.context import Diagnostics
+
     path = _copy_manifest(tmp_path)
     text = path.read_text(encoding="utf-8").replace(
         "bbf534b0ca093928f94d1782855e65a19a32cde82b075d495d072025521953c8", "0" * 64
     )
     path.write_text(text, encoding="utf-8")
     for _ in range(2):
-        FontSet.load(base_chars=SMALL, manifest=path).face("kai").has("中")
-    err = capsys.readouterr().err
-    assert err.count("warning:") == 1 and "LXGWWenKai-Regular.ttf" in err
+        sink = Diagnostics()
+        fs = FontSet.load(base_chars=SMALL, manifest=path, diagnostics=sink)
+        fs.face("kai").has("中")
+        fs.face("kai").has("中")
+        warnings = [str(d) for d in sink]
+        assert len(warnings) == 1 and "LXGWWenKai-Regular.ttf" in warnings[0], warnings
+        assert warnings[0].endswith("[font-changed]")
+    assert capsys.readouterr().err == ""
 
 
 # -- WOFF2 ----------------------------------------------------------------------------

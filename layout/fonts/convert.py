@@ -259,12 +259,12 @@ def build(job: ConvertJob) -> tuple[Path, bool]:
 
     Runs in worker processes too, so it does not count: the caller calls ``record``.
     """
-    if job.out.is_file():
+    if cache.present(job.out, CONVERTER_VERSION):
         return job.out, False
     with cache.locked(job.out):
-        if job.out.is_file():  # another process built it while we waited
+        if cache.present(job.out, CONVERTER_VERSION):  # another process built it while we waited
             return job.out, False
-        cache.atomic_write(job.out, build_font(job))
+        cache.store(job.out, build_font(job), CONVERTER_VERSION)
     return job.out, True
 
 
@@ -311,10 +311,10 @@ def derive_halfwidth(base: Path, out: Path, hwid: dict[int, str], psname: str) -
     Only cmap and name change; glyf/loca are copied as raw bytes (~0.1 s, not ~10 s).
     Returns True if it was built now.
     """
-    if out.is_file():
+    if cache.present(out, CONVERTER_VERSION):
         return False
     with cache.locked(out):
-        if out.is_file():
+        if cache.present(out, CONVERTER_VERSION):
             return False
         from fontTools.ttLib import TTFont
 
@@ -339,7 +339,7 @@ def _save_derived(font: TTFont, out: Path, psname: str) -> None:
     font.recalcTimestamp = False
     font.save(buf, reorderTables=False)
     font.close()
-    cache.atomic_write(out, buf.getvalue())
+    cache.store(out, buf.getvalue(), CONVERTER_VERSION)
 
 
 def derive_halt(base: Path, out: Path, halt: dict[int, tuple[float, float]], psname: str) -> bool:
@@ -349,10 +349,10 @@ def derive_halt(base: Path, out: Path, halt: dict[int, tuple[float, float]], psn
     ReportLab cannot apply GPOS; a compressed mark drawn from this face has an advance
     that matches its box, so text extraction sees no overlapping glyphs.
     """
-    if out.is_file():
+    if cache.present(out, CONVERTER_VERSION):
         return False
     with cache.locked(out):
-        if out.is_file():
+        if cache.present(out, CONVERTER_VERSION):
             return False
         from fontTools.ttLib import TTFont
 

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from layout.errors import InputError, ResourceError, SourcePos, warn
+from layout.context import Diagnostics
+from layout.errors import InputError, ResourceError, SourcePos
 from layout.fonts import cache, convert, coverage, woff2
 from layout.fonts.manifest import FaceSpec, Manifest, load_manifest
 from layout.fonts.metrics import Face, FaceKey
@@ -31,8 +32,6 @@ from layout.fonts.repertoire import (
     in_base,
 )
 from layout.fonts.source import SourceInfo, source_info
-
-_WARNED: set[tuple[str, str]] = set()
 
 
 class Coverage:
@@ -85,9 +84,11 @@ class FontSet:
 
     def __init__(
         self, manifest: Manifest, cache_dir: Path, base: frozenset[int] | None,
-        extra: frozenset[int],
+        extra: frozenset[int], diagnostics: Diagnostics | None = None,
     ) -> None:
-        """``base`` None: the default base repertoire (GB2312 and CJK punctuation)."""
+        """``base`` None: the default base repertoire (GB2312 and CJK punctuation);
+        warnings (a font that changed) go to ``diagnostics``."""
+        self.diagnostics = Diagnostics() if diagnostics is None else diagnostics
         self.manifest = manifest
         self.cache_dir = cache_dir
         self._custom_base = base
@@ -102,6 +103,7 @@ class FontSet:
         self._resolved: dict[tuple[str, str, str, bool], Face | None] = {}
         self._specs: dict[tuple[str, str], list[tuple[FaceSpec, frozenset[str]]]] = {}
         self._used: dict[Path, str] = {}
+        self._checked: set[Path] = set()  # cached fonts proved sound (or rebuilt) in this build
 
     @classmethod
     def load(
@@ -112,6 +114,7 @@ class FontSet:
         cache_dir: Path | str | None = None,
         base_chars: Iterable[str] | str | None = None,
         environ: Mapping[str, str] | None = None,
+        diagnostics: Diagnostics | None = None,
     ) -> FontSet:
         """Read the manifest; ``extra_chars`` = every character the issue uses.
 
@@ -121,7 +124,7 @@ class FontSet:
         man = load_manifest(Path(manifest) if manifest else None, env)
         cdir = Path(cache_dir) if cache_dir else cache.cache_dir(env)
         base = None if base_chars is None else codepoints(base_chars)
-        return cls(man, cdir, base, codepoints(extra_chars))
+        return cls(man, cdir, base, codepoints(extra_chars), diagnostics)
 
     @functools.cached_property
     def repertoire(self) -> frozenset[int]:
@@ -151,12 +154,12 @@ class FontSet:
                 SourcePos(str(spec.path)),
             )
         sha = cache.file_sha256(spec.path, self.cache_dir)
-        if spec.sha256 and sha != spec.sha256.lower() and (str(spec.path), sha) not in _WARNED:
-            _WARNED.add((str(spec.path), sha))
-            warn(
+        if spec.sha256 and sha != spec.sha256.lower():
+            self.diagnostics.warn(
                 SourcePos(str(spec.path)),
                 f"SHA-256 {sha[:16]}… differs from the manifest ({spec.sha256[:16]}…): "
                 "the font changed, so line breaks may differ from earlier builds",
+                "font-changed",
             )
         info = source_info(spec, sha, self.cache_dir)
         name = f"{_ps_safe(spec.psname or info.psname)}-L{convert.CONVERTER_VERSION}"
@@ -216,7 +219,8 @@ class FontSet:
 
     def _ensure(self, base: _Base, halfwidth: bool) -> Path:
         path = base.out
-        if not path.is_file():  # convert now (``prepare`` usually did, in parallel)
+        self._check_cached(path)
+        if not cache.present(path, convert.CONVERTER_VERSION):  # convert now (``prepare`` usually did)
             job = self._job(base)
             path, built = convert.build(job)
             convert.record(job, built)
@@ -353,7 +357,8 @@ class FontSet:
         jobs: dict[Path, tuple[_Base, convert.ConvertJob]] = {}
         for f in faces:
             base = self._base(f.spec)
-            if not base.out.is_file():
+            self._check_cached(base.out)
+            if not cache.present(base.out, convert.CONVERTER_VERSION):
                 jobs[base.out] = (base, self._job(base))
         todo = sorted(jobs.values(), key=lambda bj: -len(bj[1].codepoints))
         if workers > 1 and len(todo) > 1:
@@ -367,6 +372,16 @@ class FontSet:
                 for (_, job), (_, built) in zip(todo, results, strict=True):
                     convert.record(job, built)
         return sorted({f.ttf_path for f in faces})
+
+    def _check_cached(self, path: Path) -> None:
+        """A damaged cached font and its variants are removed, with a warning, and rebuilt."""
+        if path in self._checked:
+            return
+        self._checked.add(path)
+        for p in (path, *(path.with_name(path.stem + v + ".ttf") for v in ("-hw", "-halt", "-hw-halt"))):
+            reason = cache.discard_damaged(p, convert.CONVERTER_VERSION)
+            if reason:
+                self.diagnostics.warn(SourcePos(str(p)), f"cached font {reason}: rebuilt", "font-cache")
 
     @staticmethod
     def _derivations(base: _Base) -> tuple[convert.Derivation, ...]:

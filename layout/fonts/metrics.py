@@ -37,18 +37,30 @@ class Advances:
     where building a dict of 7800 floats cost ~2 ms a face in every process.
     """
 
-    __slots__ = ("_adv", "_cps")
+    __slots__ = ("_adv", "_cps", "_gids")
 
-    def __init__(self, cps: array[int], adv: array[float]) -> None:
-        if len(cps) != len(adv):
-            raise ValueError("code points and advances differ in number")
-        self._cps, self._adv = cps, adv
+    def __init__(self, cps: array[int], adv: array[float], gids: array[int]) -> None:
+        if not len(cps) == len(adv) == len(gids):
+            raise ValueError("code points, advances and glyph ids differ in number")
+        self._cps, self._adv, self._gids = cps, adv, gids
 
     def __getitem__(self, cp: int) -> float:
         i = bisect_left(self._cps, cp)
         if i == len(self._cps) or self._cps[i] != cp:
             raise KeyError(cp)
         return self._adv[i]
+
+    def glyphs(self, text: str) -> tuple[float, tuple[int, ...]]:
+        """The advance (em, summed in order) and the glyph id of each character of ``text``,
+        with one look-up per character (``KeyError`` naming the first code point not mapped)."""
+        cps, adv, gids, advances, out = self._cps, self._adv, self._gids, [], []
+        for cp in map(ord, text):
+            i = bisect_left(cps, cp)
+            if i == len(cps) or cps[i] != cp:
+                raise KeyError(cp)
+            advances.append(adv[i])
+            out.append(gids[i])
+        return sum(advances), tuple(out)
 
     def __contains__(self, cp: object) -> bool:
         i = bisect_left(self._cps, cp)  # type: ignore[call-overload]
@@ -60,15 +72,16 @@ class Advances:
     def items(self) -> Iterator[tuple[int, float]]:
         return zip(self._cps, self._adv, strict=True)
 
-    def to_bytes(self) -> tuple[bytes, bytes]:
-        return self._cps.tobytes(), self._adv.tobytes()
+    def to_bytes(self) -> tuple[bytes, bytes, bytes]:
+        return self._cps.tobytes(), self._adv.tobytes(), self._gids.tobytes()
 
     @classmethod
-    def from_bytes(cls, cps: bytes, adv: bytes) -> Advances:
-        a, b = array("I"), array("d")
+    def from_bytes(cls, cps: bytes, adv: bytes, gids: bytes) -> Advances:
+        a, b, c = array("I"), array("d"), array("I")
         a.frombytes(cps)
         b.frombytes(adv)
-        return cls(a, b)
+        c.frombytes(gids)
+        return cls(a, b, c)
 
 
 @dataclass(frozen=True)
@@ -80,7 +93,7 @@ class TTFMetrics:
 
 
 _METRICS: dict[tuple[str, int, int], TTFMetrics] = {}
-METRICS_VERSION = 3  # 3: advances as arrays
+METRICS_VERSION = 4  # 3: advances as arrays; 4: with glyph ids
 
 
 def metrics_path(path: Path) -> Path:
@@ -90,7 +103,8 @@ def metrics_path(path: Path) -> Path:
 
 def _metrics_of(raw: dict) -> TTFMetrics:
     upm = raw["upm"]
-    advances = Advances(array("I", raw["cps"]), array("d", (adv / upm for adv in raw["adv"])))
+    advances = Advances(array("I", raw["cps"]), array("d", (adv / upm for adv in raw["adv"])),
+                        array("I", raw["gid"]))
     return TTFMetrics(upm, advances, raw["asc"] / upm, raw["desc"] / upm)
 
 
@@ -126,7 +140,7 @@ def load_metrics(path: Path) -> TTFMetrics:
 
 
 def _read_metrics(path: Path) -> dict:
-    """upm, ascender and descender (font units) and each mapped code point's advance."""
+    """upm, ascender and descender (font units), each mapped code point's advance and glyph id."""
     from fontTools.ttLib import TTFont
 
     font = TTFont(str(path), lazy=True)
@@ -139,10 +153,12 @@ def _read_metrics(path: Path) -> dict:
             asc, desc = os2.sTypoAscender, os2.sTypoDescender
         else:
             asc, desc = font["hhea"].ascent, font["hhea"].descent
+        gid = {name: n for n, name in enumerate(font.getGlyphOrder())}
     finally:
         font.close()
     cps = sorted(cmap)
-    return {"upm": upm, "asc": asc, "desc": desc, "cps": cps, "adv": [hmtx[cmap[cp]][0] for cp in cps]}
+    return {"upm": upm, "asc": asc, "desc": desc, "cps": cps, "adv": [hmtx[cmap[cp]][0] for cp in cps],
+            "gid": [gid[cmap[cp]] for cp in cps]}
 
 
 class Face:
@@ -191,6 +207,16 @@ class Face:
         try:
             return self.metrics.advances[ord(ch)]
         except KeyError:
+            raise KeyError(f"{ch!r} U+{ord(ch):04X} is not in face {self.name}") from None
+
+    def glyphs(self, text: str) -> tuple[float, tuple[int, ...]]:
+        """The advance of ``text`` in em (the sum of its characters' ``advance``) and the glyph
+        id of each of its characters in ``ttf_path`` (its cmap); ``KeyError`` if one is not
+        mapped."""
+        try:
+            return self.metrics.advances.glyphs(text)
+        except KeyError as exc:
+            ch = chr(exc.args[0])
             raise KeyError(f"{ch!r} U+{ord(ch):04X} is not in face {self.name}") from None
 
     @property

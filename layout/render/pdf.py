@@ -15,7 +15,7 @@ import gc
 import io
 import marshal
 import mmap
-import os
+import struct
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,8 @@ from reportlab.pdfbase import pdfmetrics
 from layout import __version__
 from layout.atomic import atomic_write
 from layout.compose.boxes import FigureBox, Group, IssueLayout, PageLayout, PlacedLine, TextBlock
+from layout.compose.lines import FaceRef
+from layout.context import epoch_from_env
 from layout.errors import ResourceError, SourcePos
 from layout.fonts.cache import atomic_write as cache_write
 from layout.read.model import Issue
@@ -50,6 +52,7 @@ OVERSET = Color(0.85, 0.1, 0.1)
 class PdfOptions:
     proof: bool = False
     grid: bool = False
+    epoch: int | None = None  # the build's date (None: SOURCE_DATE_EPOCH, via layout.context)
 
 
 #: bump when the memo's layout changes (the ReportLab version is part of the file name too)
@@ -195,28 +198,24 @@ def _from_state(state: dict, path: Path) -> TTFont:
 
 
 class FontRegistry:
-    """ReportLab font names for the composer's faces, registered once per process."""
+    """ReportLab font names for the layout's faces (``FaceRef``), registered once per process."""
 
     def __init__(self, fonts):
-        self.fonts = fonts
-        self.names: dict[Hashable, str] = {}
-        self.faces: dict[Hashable, object] = {}
+        self.fonts = fonts  # only to derive the ``halt`` faces (a backend resource)
         self.halves: dict[Hashable, str | None] = {}
-        self._advances: dict[tuple[Hashable, str, float], float] = {}
         self._ttfonts: dict[str, TTFont] = {}
 
-    def name(self, key: Hashable) -> str:
-        if key not in self.names:
-            face = self.fonts.face(*key)
-            if face.name not in pdfmetrics.getRegisteredFontNames():
-                try:
-                    pdfmetrics.registerFont(load_ttfont(face.name, Path(face.ttf_path)))
-                except Exception as exc:  # a corrupt or unreadable font file
-                    raise ResourceError(f"cannot embed font {face.ttf_path}: {exc}",
-                                        SourcePos(str(face.ttf_path))) from None
-            self.names[key] = face.name
-            self.faces[key] = face
-        return self.names[key]
+    def name(self, face: FaceRef) -> str:
+        """The registered name of ``face`` (its PostScript name), embedding its file once."""
+        if face.name not in pdfmetrics.getRegisteredFontNames():
+            from reportlab.pdfbase.ttfonts import TTFError  # loaded by now, without HarfBuzz
+
+            try:
+                pdfmetrics.registerFont(load_ttfont(face.name, Path(face.path)))
+            except (OSError, TTFError, struct.error) as exc:  # an unreadable or corrupt font file
+                raise ResourceError(f"cannot embed font {face.path}: {exc}",
+                                    SourcePos(str(face.path))) from None
+        return face.name
 
     def ttfont(self, name: str) -> TTFont:
         """The registered ReportLab font of that name (a dict look-up after the first)."""
@@ -227,31 +226,19 @@ class FontRegistry:
 
     def any_name(self) -> str:
         """Some embedded face, for a page that sets no text at all."""
-        return self.name(self.fonts.face("song", "regular").key)
+        return self.name(FaceRef.of(self.fonts.face("song", "regular")))
 
-    def advance(self, key: Hashable, text: str, size: float) -> float:
-        k = (key, text, size)
-        width = self._advances.get(k)
-        if width is None:
-            width = self._advances[k] = pdfmetrics.stringWidth(text, self.name(key), size)
-        return width
-
-    def half(self, key: Hashable, ch: str) -> tuple[str, float] | None:
-        """The face with ``ch`` set half width (GPOS halt baked in) and the placement (em) to
-        undo: a compressed mark drawn from it has an advance that fits its box, so text
-        extraction never sees overlapping glyphs."""
-        self.name(key)
-        face = self.faces[key]
-        adjust = face.halt(ch) if len(ch) == 1 else None
-        if adjust is None:
-            return None
-        if key not in self.halves:
-            variant = self.fonts.halt_variant(face)
+    def half(self, face: FaceRef) -> str:
+        """The name of ``face`` with its marks set half width (GPOS ``halt`` baked in), for a
+        glyph of variant "halt": its advance fits its box, so text extraction never sees
+        overlapping glyphs.  The composer set that variant only where the face has ``halt``."""
+        if face.key not in self.halves:
+            self.name(face)
+            variant = self.fonts.halt_variant(self.fonts.face(*face.key))
             if variant is not None and variant[0] not in pdfmetrics.getRegisteredFontNames():
                 pdfmetrics.registerFont(load_ttfont(variant[0], Path(variant[1])))
-            self.halves[key] = variant[0] if variant else None
-        name = self.halves[key]
-        return (name, adjust[0]) if name else None
+            self.halves[face.key] = variant[0] if variant else None
+        return self.halves[face.key] or face.name
 
 
 class _Pieces:
@@ -394,7 +381,7 @@ class PageDrawer:
                 c.rect(self.X(b.x), self.Y(b.bottom), b.width, b.height, stroke=0, fill=1)
         for fig in group.figures:
             self.figure(fig)
-        if group.overset:
+        if group.overset or group.overflow:  # a proof built with --allow-overset
             c.setStrokeColor(OVERSET)
             c.setLineWidth(2)
             c.setDash([6, 3])
@@ -443,27 +430,18 @@ class PageDrawer:
         text = _LineText(t._code, self.pieces)
         rules = []
         for g in placed.line.glyphs:
-            name = fonts.name(g.face)
-            x = g.x + g.dx
-            if g.form == "center":
-                x = g.x + (g.width - fonts.advance(g.face, g.text, g.size)) / 2
-            if g.form in ("text", "center") and len(g.text) == 1 and (
-                    g.width < fonts.advance(g.face, g.text, g.size) - 0.01):
-                half = fonts.half(g.face, g.text)
-                if half is not None:  # a compressed mark: draw its half-width form
-                    name = half[0]
-                    x -= half[1] * g.size
+            name = fonts.half(g.face) if g.variant == "halt" else fonts.name(g.face)
             font = fonts.ttfont(name)
             if g.form == "rule":  # the dashes stay in the text layer, invisible
                 rules.append((origin + g.x, g.width, g.size))
-                text.show(font, g.size, x, g.text, mode=3)
+                text.show(font, g.size, g.x + g.dx, g.text, mode=3)
             elif g.form == "spread":  # …… : one glyph per em
                 step = g.width / len(g.text)
+                each = g.advance / len(g.text)
                 for k, ch in enumerate(g.text):
-                    text.show(font, g.size,
-                              g.x + k * step + (step - fonts.advance(g.face, ch, g.size)) / 2, ch)
+                    text.show(font, g.size, g.x + k * step + (step - each) / 2, ch)
             else:
-                text.show(font, g.size, x, g.text)
+                text.show(font, g.size, g.x + g.dx, g.text)
         text.close()
         c.drawText(t)
         for x, width, size in rules:  # —— drawn as one 2 em rule at dash height
@@ -501,11 +479,9 @@ def crop_marks(c: Canvas, offset: float, width: float, height: float) -> None:
 
 
 def source_date() -> int:
-    """Build time for metadata and slug: SOURCE_DATE_EPOCH, or ReportLab's invariant date."""
-    try:
-        return int(os.environ.get("SOURCE_DATE_EPOCH", "946684800"))
-    except ValueError:
-        return 946684800
+    """Build time for metadata and slug: SOURCE_DATE_EPOCH, or ReportLab's invariant date
+    (``layout.context``, the one parser; ReportLab reads the same variable itself)."""
+    return epoch_from_env()
 
 
 def render_pdf(issue: Issue, layout: IssueLayout, fonts, options: PdfOptions = PdfOptions()) -> bytes:
@@ -522,8 +498,26 @@ def render_pdf(issue: Issue, layout: IssueLayout, fonts, options: PdfOptions = P
     with _binary_streams():
         c = Canvas(buf, pagesize=size, invariant=1, pageCompression=1, initialFontName=initial,
                    lang=issue.meta.language)
+        _pin_date(c, source_date() if options.epoch is None else options.epoch)
         _draw_issue(c, issue, layout, registry, options, offset, initial)
     return buf.getvalue()
+
+
+def _pin_date(c: Canvas, epoch: int) -> None:
+    """Date the document (``CreationDate``, ``ModDate``) and seed its ``/ID`` with the
+    build's epoch: ReportLab takes both from ``SOURCE_DATE_EPOCH`` in the process
+    environment, which a build passed its epoch explicitly must not depend on.  Done the
+    way ReportLab's ``PDFDocument.__init__`` does it (an unset variable is its float
+    946684800.0), so the bytes are those ReportLab makes for that environment."""
+    from hashlib import md5
+    from time import gmtime
+
+    stamp = c._doc._timeStamp
+    t = 946684800.0 if epoch == 946684800 else epoch
+    stamp.t, stamp.lt = t, gmtime(t)
+    stamp.YMDhms, stamp.dhh, stamp.dmm, stamp.tzname = tuple(stamp.lt)[:6], 0, 0, "UTC"
+    c._doc.signature = md5(b"a reportlab document", usedforsecurity=False)
+    c._doc.signature.update(ascii(t).encode("latin-1"))
 
 
 @contextlib.contextmanager
@@ -556,16 +550,17 @@ def _draw_issue(c: Canvas, issue: Issue, layout: IssueLayout, registry: FontRegi
         PageDrawer(c, page, registry, options, offset, pieces).draw()
         if options.proof:
             crop_marks(c, offset, page.width, page.height)
-            slug(c, issue, page, registry, initial)
+            slug(c, issue, page, registry, initial, options.epoch)
         bookmarks(c, page, issue)
         c.showPage()
     c.save()
 
 
-def slug(c: Canvas, issue: Issue, page: PageLayout, registry: FontRegistry, font: str) -> None:
+def slug(c: Canvas, issue: Issue, page: PageLayout, registry: FontRegistry, font: str,
+         epoch: int | None = None) -> None:
     from datetime import UTC, datetime
 
-    when = datetime.fromtimestamp(source_date(), UTC).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.fromtimestamp(source_date() if epoch is None else epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = f"{Path(issue.source).name}  page {page.number}  layout {__version__}  {when}"
     c.setFillColor(black)
     c.setFont(font, 6)
