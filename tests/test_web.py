@@ -93,7 +93,9 @@ def _load(driver, url: str) -> None:
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """The visible text: no spaces, no word joiners (the EPUB markup binds a headline's
+    last two characters and ——/…… with U+2060, ``epub_xhtml.keep_last_pair``)."""
+    return re.sub(r"[\s\u2060]+", "", text)
 
 
 def expected_headlines(issue: Issue) -> dict[str, str]:

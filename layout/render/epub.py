@@ -27,7 +27,8 @@ from ebooklib import epub
 from lxml import etree
 
 from layout.atomic import atomic_write
-from layout.errors import ResourceError, warn
+from layout.context import Diagnostics
+from layout.errors import ResourceError
 from layout.fonts import FontSet
 from layout.read.model import Figure, Issue
 from layout.render import epub_cover, epub_style, epub_xhtml, zipfix
@@ -280,11 +281,15 @@ class Parts:
         return epub_style.text_by_font(self.docs)
 
 
-def build_parts(issue: Issue) -> Parts:
-    """The XHTML trees of the pages, the nav and the cover page, and the figures' images."""
+def build_parts(issue: Issue, diagnostics: Diagnostics | None = None) -> Parts:
+    """The XHTML trees of the pages, the nav and the cover page, and the figures' images.
+
+    A figure's alt-text problems (``alt_problems``) are warnings, added to ``diagnostics``.
+    """
     images = figure_images(issue)
     for fig, message in alt_problems(issue):
-        warn(fig.pos, message)
+        if diagnostics is not None:
+            diagnostics.warn(fig.pos, message, "alt-text")
 
     def href_of(fig: Figure) -> str | None:
         return images[fig.id].href if fig.id in images else None
@@ -368,15 +373,16 @@ def epub_bytes(book: epub.EpubBook, epoch: int) -> bytes:
 
 
 def write_epub(issue: Issue, out_path: str | Path, *, fonts: bool = True, font_set: FontSet | None = None,
-               epoch: int | None = None) -> Path:
+               epoch: int | None = None, diagnostics: Diagnostics | None = None) -> Path:
     """Write the EPUB 3 edition of ``issue`` to ``out_path``; ``fonts=False`` embeds no fonts.
 
     The cover is drawn with the fonts either way.  The bytes depend only on the issue,
     the fonts, the library versions and the date of ``build_epoch`` (SOURCE_DATE_EPOCH,
-    else the issue's date, else the source file's modification time).
+    else the issue's date, else the source file's modification time).  Warnings go to
+    ``diagnostics`` (the build context's sink), never to stderr.
     """
     epoch = build_epoch(issue) if epoch is None else epoch
-    parts = build_parts(issue)
+    parts = build_parts(issue, diagnostics)
     fs = font_set or FontSet.load(extra_chars=_all_chars(issue, parts))
     buf = io.BytesIO()
     zipfix.rewrite_epub(epub_bytes(assemble(issue, parts, fs, fonts), epoch), buf, epoch=epoch)

@@ -53,7 +53,7 @@ def _write(path: Path, data: bytes) -> None:
 def write_issue(source: str | Path, folder: Path, jobs: int = 2) -> IssueEntry:
     """One issue's folder: page views and images, article pages, the index, CSS and fonts."""
     from layout.pipeline import build
-    from layout.render import epub_style
+    from layout.render import epub_style, epub_xhtml
     from layout.render.epub import figure_images, language
     from layout.render.pdf import render_pdf
 
@@ -79,7 +79,7 @@ def write_issue(source: str | Path, folder: Path, jobs: int = 2) -> IssueEntry:
     for page, imgs in zip(issue.pages, pictures, strict=True):
         for img in imgs:
             _write(folder / views.image_file(page, img.width), img.data)
-    css = epub_style.stylesheet(embedded, epub_style.chains_of(fonts))
+    css = epub_style.stylesheet(embedded, epub_style.chains_of(fonts), epub_xhtml.head_sizes(issue))
     _write(folder / "style" / "book.css", css.encode("utf-8"))
     for f in embedded:
         _write(folder / f.href, f.data)
