@@ -153,3 +153,22 @@ def test_a_broken_source_leaves_the_previous_site(tmp_path: Path) -> None:
     assert "bad.xml" in proc.stderr
     assert _tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.xml", "web"]
+
+
+def test_article_lists_follow_the_epubs_reading_order(site: Path) -> None:
+    """The page's and the issue's article lists open with the page's lead (头条) and keep the
+    EPUB's order (its table of contents): one reading order for both editions."""
+    issue = read_issue(SAMPLE)
+    lead = epub_xhtml.issue_lead(issue)
+    assert lead is not None and lead.id == "a8" and issue.pages[0].items[0] is not lead  # moved first
+    toc = [e.href.split("#")[1] for e in epub_xhtml.toc_entries(issue)[0].children]
+    lists = {
+        "page view": _doc(site / STEM / "page-001.html").xpath("//nav[@class='page-articles']//a/@href"),
+        "issue index": _doc(site / STEM / "index.html").xpath("//li[@class='page-card']/ul//a/@href"),
+    }
+    for name, hrefs in lists.items():
+        ids = [h.removesuffix(".html") for h in hrefs]
+        assert ids[0] == "a8", name
+        assert [i for i in ids if i in toc] == toc, name
+    related = _doc(site / STEM / "a1.html").xpath("//nav[@class='related']//a/@href")
+    assert related[0] == "a8.html"

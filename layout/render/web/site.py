@@ -61,7 +61,8 @@ def write_issue(source: str | Path, folder: Path, jobs: int = 2) -> IssueEntry:
     issue, fonts = built.issue, built.fonts
     lang = language(issue)
     assets = figure_images(issue)
-    ctx = views.IssueContext(issue, lang, lambda fig: assets[fig.id].href if fig.id in assets else None)
+    ctx = views.IssueContext(issue, lang, lambda fig: assets[fig.id].href if fig.id in assets else None,
+                             epub_xhtml.issue_lead(issue))
 
     renderer = PageRenderer(render_pdf(issue, built.layout, fonts), len(issue.pages), jobs)
     try:
