@@ -138,6 +138,8 @@ def test_cli_rebuilds_its_own_site_in_place(tmp_path: Path) -> None:
                               capture_output=True, text=True, cwd=ROOT)
         assert proc.returncode == 0, proc.stderr
         assert "-> " in proc.stdout and "MB)" in proc.stdout
+        # the build's warnings (its context's diagnostics) reach the user, once each
+        assert proc.stderr.count("warning: figure 'photo2' has no image yet") == 1, proc.stderr
     assert (out / MARKER).is_file() and (out / STEM / "page-001.html").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["web"]
 

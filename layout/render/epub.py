@@ -281,15 +281,20 @@ class Parts:
         return epub_style.text_by_font(self.docs)
 
 
+def warn_alt_problems(issue: Issue, diagnostics: Diagnostics) -> None:
+    """Each of ``alt_problems`` as a warning (code ``alt-text``): the EPUB's and the web's."""
+    for fig, message in alt_problems(issue):
+        diagnostics.warn(fig.pos, message, "alt-text")
+
+
 def build_parts(issue: Issue, diagnostics: Diagnostics | None = None) -> Parts:
     """The XHTML trees of the pages, the nav and the cover page, and the figures' images.
 
     A figure's alt-text problems (``alt_problems``) are warnings, added to ``diagnostics``.
     """
     images = figure_images(issue)
-    for fig, message in alt_problems(issue):
-        if diagnostics is not None:
-            diagnostics.warn(fig.pos, message, "alt-text")
+    if diagnostics is not None:
+        warn_alt_problems(issue, diagnostics)
 
     def href_of(fig: Figure) -> str | None:
         return images[fig.id].href if fig.id in images else None
