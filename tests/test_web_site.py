@@ -129,6 +129,11 @@ def test_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
     assert "did not make" in proc.stderr
     assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".mine.")]
+    # a file where the folder would go: the output path is wrong (exit 2), the file kept
+    proc = subprocess.run([sys.executable, "-m", "layout", "web", str(SAMPLE), "-o", str(foreign / "notes.txt")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "not a folder" in proc.stderr
+    assert (foreign / "notes.txt").read_text() == "keep me"
 
 
 def test_cli_rebuilds_its_own_site_in_place(tmp_path: Path) -> None:

@@ -99,10 +99,12 @@ def write_issue(source: str | Path, folder: Path, jobs: int = 2, ctx: BuildConte
 
 
 def _check_output(out: Path) -> None:
+    """A wrong output path is the user's input (exit 2, ``layout.errors``); only writing
+    itself fails with an ``OutputError`` (exit 4)."""
     if out.exists() and not out.is_dir():
-        raise OutputError(f"cannot write the site to {out}: it is a file, not a folder", SourcePos(str(out)))
+        raise InputError(f"cannot write the site to {out}: it is a file, not a folder", SourcePos(str(out)))
     if out.is_dir() and not (out / MARKER).exists() and any(out.iterdir()):
-        raise OutputError(
+        raise InputError(
             f"{out} is a folder this tool did not make (no {MARKER}); choose an empty or new folder",
             SourcePos(str(out)),
         )
