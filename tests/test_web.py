@@ -261,6 +261,10 @@ def test_search_finds_a_phrase_in_chinese(browser, base) -> None:
     assert "/000_024ecb8943099354/a4" in {u.removesuffix(".html") for u in urls}, hits
     title = dict((urlsplit(u).path.removesuffix(".html"), t) for u, t in hits)["/000_024ecb8943099354/a4"]
     assert "魏都好人" in title
+    # a headline's last two characters are bound by a word joiner (揭\u2060晓): still found
+    _load(browser, base + "search.html?q=名单揭晓")
+    hits = browser.js("return [...document.querySelectorAll('#results li a')].map(a => a.href)")
+    assert "/000_024ecb8943099354/a4" in {urlsplit(u).path.removesuffix(".html") for u in hits}, hits
     assert not browser.console_errors()
 
 
