@@ -281,12 +281,20 @@ def _frame_box(cell: Node, type_box: Box, gutter: float, hrules, vrules, pitch: 
     return Box(x, y, right - x, bottom - y)
 
 
-def _fit(frame: Box, cell: Node, slack: float = 1.5) -> Box:
-    """The frame made to hold everything in its cell and to stay inside the cell (give or
-    take ``slack``, the 1 pt by which a hairline sits below its frame): cells partition
-    the page, so frames never overlap whatever the rules suggested."""
+def region_box(col, body: float, pitch: float) -> Box:
+    """The ``<region>`` a column is written as: from the em top of its first line, one
+    line pitch per row down to its last baseline and the leading under it."""
+    rows = round((col.lines[-1].baseline - col.lines[0].baseline) / pitch) + 1
+    return Box(col.x, col.lines[0].baseline - ASCENT * body, col.measure, rows * pitch)
+
+
+def _fit(frame: Box, cell: Node, slack: float = 1.5, held: tuple[Box, ...] = ()) -> Box:
+    """The frame made to hold everything in its cell (its ink and the ``held`` regions) and
+    to stay inside the cell (give or take ``slack``, the 1 pt by which a hairline sits below
+    its frame): cells partition the page, so frames never overlap whatever the rules
+    suggested."""
     c = cell.box
-    ink = [a.box for a in cell.atoms]
+    ink = [a.box for a in cell.atoms] + list(held)
     x0 = min([frame.x] + [b.x for b in ink])
     y0 = min([frame.y] + [b.y for b in ink])
     x1 = max([frame.right] + [b.right for b in ink])
@@ -382,6 +390,9 @@ def _frames(cell: Node, scan: ScanPage, body, pitch, body_style, type_box, gutte
         xs = [(ln.x, ln.right) for _, ls in f.heads for ln in ls]
         centred = any(all(abs((a - x0) - (x1 - b)) < 3 for a, b in xs) for x0, x1 in spans)
         f.head_align = "center" if centred else "left"
+    if f.columns:  # the regions a rebuild sets the lines in lie inside the frame
+        held = tuple(region_box(col, body, pitch) for col in f.columns)
+        f.box = _fit(f.box, cell, held=held)
     _paragraphs(f, body, body_style)
     return [f]
 
