@@ -263,14 +263,13 @@ def _frame_box(cell: Node, type_box: Box, gutter: float, hrules, vrules, pitch: 
     if left_rule:
         x = left_rule[0].x1 + gutter / 2
     if own_below:
-        x, right, bottom = own_below[0].x1, own_below[0].x2, own_below[0].y1 - 1
+        x, right, bottom = own_below[0].x1, own_below[0].x2, own_below[0].y1
     elif own_right:
         right = own_right[0].x1 - gutter / 2
-    if own_right:
-        r = own_right[0]
-        y, bottom = r.y1, r.y2
+    if own_right:  # one piece per neighbour to the right: together they span the frame
+        y, bottom = min(r.y1 for r in own_right), max(r.y2 for r in own_right)
     elif above:
-        y = above[0].y1 - 1
+        y = above[0].y1
     if y is None:
         y = max(type_box.y, c.y)
         first = min((a for a in cell.atoms if a.line), key=lambda a: a.box.y, default=None)
@@ -343,10 +342,11 @@ def _frames(cell: Node, scan: ScanPage, body, pitch, body_style, type_box, gutte
             sum(len(b.lines) for b in bodies) == 1:
         bodies = []  # a single line of body-size text alone in its frame: furniture (NEWS)
     if not bodies and not has_pic:
+        if split := _label_over_fill(leaves, scan, fbox):
+            return split
         f = Frame("furniture", fbox, lines=[ln for b in leaves for ln in sorted(b.lines, key=lambda ln: ln.baseline)])
         f.inverse = any(b.atoms and any(a.fill for a in b.atoms) for b in leaves) or any(
-            p.box.contains(Box(ln.x, ln.top, ln.right - ln.x, ln.bottom - ln.top)) for p in scan.fills
-            for ln in f.lines)
+            p.box.contains(_line_box(ln)) for p in scan.fills for ln in f.lines)
         return [f]
     if has_pic and not any(_is_display(b, body, body_style) for b in leaves) and len(bodies) <= 1 and not bordered:
         f = _figure(leaves, fbox, body, body_style, pitch)
@@ -395,6 +395,34 @@ def _frames(cell: Node, scan: ScanPage, body, pitch, body_style, type_box, gutte
         f.box = _fit(f.box, cell, held=held)
     _paragraphs(f, body, body_style)
     return [f]
+
+
+def _line_box(ln) -> Box:
+    return Box(ln.x, ln.top, ln.right - ln.x, ln.bottom - ln.top)
+
+
+def _label_over_fill(leaves, scan: ScanPage, fbox: Box) -> list[Frame] | None:
+    """A furniture cell with a filled rectangle holding some of its lines (an inverse label)
+    and one line outside it (NEWS under it), no rule between them: two furniture frames,
+    the filled rectangle and the rest of the cell above or below it."""
+    lines = sorted((ln for b in leaves for ln in b.lines), key=lambda ln: ln.baseline)
+    for p in scan.fills:
+        inside = [ln for ln in lines if p.box.contains(_line_box(ln))]
+        outside = [ln for ln in lines if ln not in inside]
+        if not inside or not outside or not fbox.contains(p.box, eps=1.5):
+            continue
+        if all(ln.top >= p.box.bottom - 0.5 for ln in outside):
+            rest = Box(fbox.x, p.box.bottom, fbox.width, fbox.bottom - p.box.bottom)
+        elif all(ln.bottom <= p.box.y + 0.5 for ln in outside):
+            rest = Box(fbox.x, fbox.y, fbox.width, p.box.y - fbox.y)
+        else:
+            continue
+        if rest.height <= 0 or len(outside) > 1:
+            continue
+        label = Frame("furniture", Box(fbox.x, p.box.y, fbox.width, p.box.height), lines=inside)
+        label.inverse = True
+        return sorted([label, Frame("furniture", rest, lines=outside)], key=lambda f: f.box.y)
+    return None
 
 
 def _head_kinds(f: Frame) -> None:
