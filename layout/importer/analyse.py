@@ -341,9 +341,9 @@ def _frames(cell: Node, scan: ScanPage, body, pitch, body_style, type_box, gutte
     if not has_pic and not any(_is_display(b, body, body_style) for b in leaves) and \
             sum(len(b.lines) for b in bodies) == 1:
         bodies = []  # a single line of body-size text alone in its frame: furniture (NEWS)
+    if not bordered and sum(len(b.lines) for b in bodies) <= 1 and (split := _label_over_line(leaves, scan, fbox, pitch)):
+        return split
     if not bodies and not has_pic:
-        if split := _label_over_fill(leaves, scan, fbox):
-            return split
         f = Frame("furniture", fbox, lines=[ln for b in leaves for ln in sorted(b.lines, key=lambda ln: ln.baseline)])
         f.inverse = any(b.atoms and any(a.fill for a in b.atoms) for b in leaves) or any(
             p.box.contains(_line_box(ln)) for p in scan.fills for ln in f.lines)
@@ -401,28 +401,27 @@ def _line_box(ln) -> Box:
     return Box(ln.x, ln.top, ln.right - ln.x, ln.bottom - ln.top)
 
 
-def _label_over_fill(leaves, scan: ScanPage, fbox: Box) -> list[Frame] | None:
-    """A furniture cell with a filled rectangle holding some of its lines (an inverse label)
-    and one line outside it (NEWS under it), no rule between them: two furniture frames,
-    the filled rectangle and the rest of the cell above or below it."""
+def _label_over_line(leaves, scan: ScanPage, fbox: Box, pitch: float) -> list[Frame] | None:
+    """A cell without a rule between a display label and one smaller line under it (览新闻
+    over NEWS: the renderer leaves out a rule that type would touch): two furniture frames.
+    The label's frame is its filled rectangle when it has one (then it is ``inverse``),
+    else the cell down to the line's pitch box (the line with half its leading above)."""
     lines = sorted((ln for b in leaves for ln in b.lines), key=lambda ln: ln.baseline)
-    for p in scan.fills:
-        inside = [ln for ln in lines if p.box.contains(_line_box(ln))]
-        outside = [ln for ln in lines if ln not in inside]
-        if not inside or not outside or not fbox.contains(p.box, eps=1.5):
-            continue
-        if all(ln.top >= p.box.bottom - 0.5 for ln in outside):
-            rest = Box(fbox.x, p.box.bottom, fbox.width, fbox.bottom - p.box.bottom)
-        elif all(ln.bottom <= p.box.y + 0.5 for ln in outside):
-            rest = Box(fbox.x, fbox.y, fbox.width, p.box.y - fbox.y)
-        else:
-            continue
-        if rest.height <= 0 or len(outside) > 1:
-            continue
-        label = Frame("furniture", Box(fbox.x, p.box.y, fbox.width, p.box.height), lines=inside)
-        label.inverse = True
-        return sorted([label, Frame("furniture", rest, lines=outside)], key=lambda f: f.box.y)
-    return None
+    if len(lines) < 2 or any(b.pictures for b in leaves):
+        return None
+    *above, last = lines
+    if max(ln.size for ln in above) <= last.size * 1.1:
+        return None
+    fill = next((p.box for p in scan.fills if fbox.contains(p.box, eps=1.5)
+                 and all(p.box.contains(_line_box(ln)) for ln in above)
+                 and not p.box.contains(_line_box(last))), None)
+    cut = fill.bottom if fill is not None else last.top - (pitch - last.size) / 2
+    if not max(ln.bottom for ln in above) < cut <= last.top + 0.5 or not fbox.y < cut < fbox.bottom:
+        return None
+    label = Frame("furniture", Box(fbox.x, fbox.y if fill is None else fill.y, fbox.width,
+                                   cut - (fbox.y if fill is None else fill.y)), lines=above)
+    label.inverse = fill is not None
+    return [label, Frame("furniture", Box(fbox.x, cut, fbox.width, fbox.bottom - cut), lines=[last])]
 
 
 def _head_kinds(f: Frame) -> None:
