@@ -5,8 +5,11 @@ The archivist's reading, made explicit (docs/import.md):
 * body size = the modal character size, snapped to the 号 table; line pitch = the modal
   step between body baselines; type area = the header rule, else everything printed;
 * a cell (cut along rules) holds one frame; its rectangle comes from its own rules (our
-  renderer and many others draw a hairline half a gutter right of a frame and 1 pt below
-  it), else from its neighbours' rules, else from the type area and its text;
+  renderer and many others draw a hairline midway in the gutter right of a frame, one piece
+  per neighbour, and one midway to the frames below it: on their shared edge when they
+  touch), else from its neighbours' rules, else from the type area and its text; it holds
+  its text columns' regions; a display label over one smaller line, with no rule between
+  (type would touch it), is two frames;
 * in a cell, display blocks (text larger than the body, or bold hei) above body columns
   are the head group: the largest is the headline, smaller above it the kicker, below it
   the subhead; a single body-size line in another face under the head is the byline;
@@ -289,9 +292,9 @@ def region_box(col, body: float, pitch: float) -> Box:
 
 def _fit(frame: Box, cell: Node, slack: float = 1.5, held: tuple[Box, ...] = ()) -> Box:
     """The frame made to hold everything in its cell (its ink and the ``held`` regions) and
-    to stay inside the cell (give or take ``slack``, the 1 pt by which a hairline sits below
-    its frame): cells partition the page, so frames never overlap whatever the rules
-    suggested."""
+    to stay inside the cell (give or take ``slack``: a cell's cut and its frame's rule may
+    differ by a hairline): cells partition the page, so frames never overlap whatever the
+    rules suggested."""
     c = cell.box
     ink = [a.box for a in cell.atoms] + list(held)
     x0 = min([frame.x] + [b.x for b in ink])
