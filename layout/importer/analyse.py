@@ -5,8 +5,11 @@ The archivist's reading, made explicit (docs/import.md):
 * body size = the modal character size, snapped to the 号 table; line pitch = the modal
   step between body baselines; type area = the header rule, else everything printed;
 * a cell (cut along rules) holds one frame; its rectangle comes from its own rules (our
-  renderer and many others draw a hairline half a gutter right of a frame and 1 pt below
-  it), else from its neighbours' rules, else from the type area and its text;
+  renderer and many others draw a hairline midway in the gutter right of a frame, one piece
+  per neighbour, and one midway to the frames below it: on their shared edge when they
+  touch), else from its neighbours' rules, else from the type area and its text; it holds
+  its text columns' regions; a display label over one smaller line, with no rule between
+  (type would touch it), is two frames;
 * in a cell, display blocks (text larger than the body, or bold hei) above body columns
   are the head group: the largest is the headline, smaller above it the kicker, below it
   the subhead; a single body-size line in another face under the head is the byline;
@@ -263,14 +266,13 @@ def _frame_box(cell: Node, type_box: Box, gutter: float, hrules, vrules, pitch: 
     if left_rule:
         x = left_rule[0].x1 + gutter / 2
     if own_below:
-        x, right, bottom = own_below[0].x1, own_below[0].x2, own_below[0].y1 - 1
+        x, right, bottom = own_below[0].x1, own_below[0].x2, own_below[0].y1
     elif own_right:
         right = own_right[0].x1 - gutter / 2
-    if own_right:
-        r = own_right[0]
-        y, bottom = r.y1, r.y2
+    if own_right:  # one piece per neighbour to the right: together they span the frame
+        y, bottom = min(r.y1 for r in own_right), max(r.y2 for r in own_right)
     elif above:
-        y = above[0].y1 - 1
+        y = above[0].y1
     if y is None:
         y = max(type_box.y, c.y)
         first = min((a for a in cell.atoms if a.line), key=lambda a: a.box.y, default=None)
@@ -281,12 +283,20 @@ def _frame_box(cell: Node, type_box: Box, gutter: float, hrules, vrules, pitch: 
     return Box(x, y, right - x, bottom - y)
 
 
-def _fit(frame: Box, cell: Node, slack: float = 1.5) -> Box:
-    """The frame made to hold everything in its cell and to stay inside the cell (give or
-    take ``slack``, the 1 pt by which a hairline sits below its frame): cells partition
-    the page, so frames never overlap whatever the rules suggested."""
+def region_box(col, body: float, pitch: float) -> Box:
+    """The ``<region>`` a column is written as: from the em top of its first line, one
+    line pitch per row down to its last baseline and the leading under it."""
+    rows = round((col.lines[-1].baseline - col.lines[0].baseline) / pitch) + 1
+    return Box(col.x, col.lines[0].baseline - ASCENT * body, col.measure, rows * pitch)
+
+
+def _fit(frame: Box, cell: Node, slack: float = 1.5, held: tuple[Box, ...] = ()) -> Box:
+    """The frame made to hold everything in its cell (its ink and the ``held`` regions) and
+    to stay inside the cell (give or take ``slack``: a cell's cut and its frame's rule may
+    differ by a hairline): cells partition the page, so frames never overlap whatever the
+    rules suggested."""
     c = cell.box
-    ink = [a.box for a in cell.atoms]
+    ink = [a.box for a in cell.atoms] + list(held)
     x0 = min([frame.x] + [b.x for b in ink])
     y0 = min([frame.y] + [b.y for b in ink])
     x1 = max([frame.right] + [b.right for b in ink])
@@ -334,11 +344,12 @@ def _frames(cell: Node, scan: ScanPage, body, pitch, body_style, type_box, gutte
     if not has_pic and not any(_is_display(b, body, body_style) for b in leaves) and \
             sum(len(b.lines) for b in bodies) == 1:
         bodies = []  # a single line of body-size text alone in its frame: furniture (NEWS)
+    if not bordered and sum(len(b.lines) for b in bodies) <= 1 and (split := _label_over_line(leaves, scan, fbox, pitch)):
+        return split
     if not bodies and not has_pic:
         f = Frame("furniture", fbox, lines=[ln for b in leaves for ln in sorted(b.lines, key=lambda ln: ln.baseline)])
         f.inverse = any(b.atoms and any(a.fill for a in b.atoms) for b in leaves) or any(
-            p.box.contains(Box(ln.x, ln.top, ln.right - ln.x, ln.bottom - ln.top)) for p in scan.fills
-            for ln in f.lines)
+            p.box.contains(_line_box(ln)) for p in scan.fills for ln in f.lines)
         return [f]
     if has_pic and not any(_is_display(b, body, body_style) for b in leaves) and len(bodies) <= 1 and not bordered:
         f = _figure(leaves, fbox, body, body_style, pitch)
@@ -382,8 +393,38 @@ def _frames(cell: Node, scan: ScanPage, body, pitch, body_style, type_box, gutte
         xs = [(ln.x, ln.right) for _, ls in f.heads for ln in ls]
         centred = any(all(abs((a - x0) - (x1 - b)) < 3 for a, b in xs) for x0, x1 in spans)
         f.head_align = "center" if centred else "left"
+    if f.columns:  # the regions a rebuild sets the lines in lie inside the frame
+        held = tuple(region_box(col, body, pitch) for col in f.columns)
+        f.box = _fit(f.box, cell, held=held)
     _paragraphs(f, body, body_style)
     return [f]
+
+
+def _line_box(ln) -> Box:
+    return Box(ln.x, ln.top, ln.right - ln.x, ln.bottom - ln.top)
+
+
+def _label_over_line(leaves, scan: ScanPage, fbox: Box, pitch: float) -> list[Frame] | None:
+    """A cell without a rule between a display label and one smaller line under it (览新闻
+    over NEWS: the renderer leaves out a rule that type would touch): two furniture frames.
+    The label's frame is its filled rectangle when it has one (then it is ``inverse``),
+    else the cell down to the line's pitch box (the line with half its leading above)."""
+    lines = sorted((ln for b in leaves for ln in b.lines), key=lambda ln: ln.baseline)
+    if len(lines) < 2 or any(b.pictures for b in leaves):
+        return None
+    *above, last = lines
+    if max(ln.size for ln in above) <= last.size * 1.1:
+        return None
+    fill = next((p.box for p in scan.fills if fbox.contains(p.box, eps=1.5)
+                 and all(p.box.contains(_line_box(ln)) for ln in above)
+                 and not p.box.contains(_line_box(last))), None)
+    cut = fill.bottom if fill is not None else last.top - (pitch - last.size) / 2
+    if not max(ln.bottom for ln in above) < cut <= last.top + 0.5 or not fbox.y < cut < fbox.bottom:
+        return None
+    label = Frame("furniture", Box(fbox.x, fbox.y if fill is None else fill.y, fbox.width,
+                                   cut - (fbox.y if fill is None else fill.y)), lines=above)
+    label.inverse = fill is not None
+    return [label, Frame("furniture", Box(fbox.x, cut, fbox.width, fbox.bottom - cut), lines=[last])]
 
 
 def _head_kinds(f: Frame) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from layout.importer.analyse import Frame, PageModel, Para
+from layout.importer.analyse import Frame, PageModel, Para, region_box
 from layout.importer.lines import TextLine
 
 NS = "urn:x-newsxml:1"
@@ -219,13 +219,9 @@ def _flow(parent, f: Frame, pm: PageModel) -> None:
     flow = el(parent, "flow")
     t = pm.type_box
     for col in f.columns:
-        first = col.lines[0]
-        top = first.baseline - 0.88 * pm.body
-        el(flow, "region", x=pt(col.x - t.x), y=pt(top - t.y), width=pt(col.measure), lines=str(_rows(col, pm)))
-
-
-def _rows(col, pm: PageModel) -> int:
-    return round((col.lines[-1].baseline - col.lines[0].baseline) / pm.pitch) + 1
+        r = region_box(col, pm.body, pm.pitch)
+        el(flow, "region", x=pt(r.x - t.x), y=pt(r.y - t.y), width=pt(r.width),
+           lines=str(round(r.height / pm.pitch)))
 
 
 def _article(page, f: Frame, pm: PageModel, aid: str, next_id) -> None:
