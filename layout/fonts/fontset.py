@@ -60,20 +60,6 @@ class _Base:
     name: str
     out: Path  # the converted TrueType file in the cache
 
-    @property
-    def hw_path(self) -> Path:
-        return self.out.with_name(self.out.stem + "-hw.ttf")
-
-    def hw_derivation(self) -> convert.Derivation:
-        return convert.Derivation("hw", self.out, self.hw_path, self.name + "-HW",
-                                  tuple(sorted(self.info.hwid.items())))
-
-    def halt_derivation(self, halfwidth: bool) -> convert.Derivation:
-        """The ``halt`` variant of the face's file, or of its half-width-digit variant."""
-        path, name = (self.hw_path, self.name + "-HW") if halfwidth else (self.out, self.name)
-        return convert.Derivation("halt", path, path.with_name(path.stem + "-halt.ttf"),
-                                  name + "-HT", tuple(sorted(self.info.halt.items())))
-
 
 def _ps_safe(name: str) -> str:
     """PostScript names: printable ASCII without spaces or delimiters, at most 63 chars."""
@@ -214,17 +200,14 @@ class FontSet:
             cache.atomic_write(path, marshal.dumps(memo))
         return rep, extended
 
-    def _ensure(self, base: _Base, halfwidth: bool) -> Path:
+    def _ensure(self, base: _Base) -> Path:
         path = base.out
         if not path.is_file():  # convert now (``prepare`` usually did, in parallel)
             job = self._job(base)
             path, built = convert.build(job)
             convert.record(job, built)
         self._used[base.spec.path] = base.sha256
-        if not halfwidth:
-            return path
-        base.hw_derivation().run()
-        return base.hw_path
+        return path
 
     def _face_for(self, spec: FaceSpec, halfwidth_digits: bool) -> Face:
         asked = (spec.role, spec.weight, halfwidth_digits)
@@ -241,7 +224,7 @@ class FontSet:
                 spec,
                 base.info,
                 base.covered,
-                lambda: self._ensure(base, hw),
+                lambda: self._ensure(base),
             )
         face = self._asked[asked] = self._faces[k]
         return face
@@ -359,35 +342,13 @@ class FontSet:
         if workers > 1 and len(todo) > 1:
             from concurrent.futures import ProcessPoolExecutor  # ~20 ms: only when converting
 
-            derived = [self._derivations(base) for base, _ in todo]
             # gc.freeze: a forked worker's collections would walk every object it inherited
             # (the parent's parsed fonts) again and again: conversion ran ~30 % slower
             with ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=gc.freeze) as pool:
-                results = pool.map(convert.build_family, [job for _, job in todo], derived)
+                results = pool.map(convert.build_family, [job for _, job in todo])
                 for (_, job), (_, built) in zip(todo, results, strict=True):
                     convert.record(job, built)
         return sorted({f.ttf_path for f in faces})
-
-    @staticmethod
-    def _derivations(base: _Base) -> tuple[convert.Derivation, ...]:
-        """The variants a build of ``base`` may draw from: its half-width-digit variant
-        (news styles set digits half width; the coverage check does not ask for it) and
-        the ``halt`` variant of each (compressed marks): ~0.2 s each, in the worker."""
-        hw = bool(base.info.hwid)
-        out = [base.hw_derivation()] if hw else []
-        if base.info.halt:
-            out += [base.halt_derivation(False)] + ([base.halt_derivation(True)] if hw else [])
-        return tuple(out)
-
-    def halt_variant(self, face: Face) -> tuple[str, Path] | None:
-        """(name, TrueType path) of ``face`` with its punctuation set half width (GPOS
-        ``halt`` applied), for drawing compressed marks; None if the font has no ``halt``."""
-        if not face.info.halt:
-            return None
-        face.ttf_path  # noqa: B018 - converted (and its half-width variant derived) first
-        variant = self._base(face.spec).halt_derivation(face.key.halfwidth_digits)
-        variant.run()
-        return variant.psname, variant.out
 
     def woff2_subset(self, face: Face, chars: Iterable[str] | str) -> bytes:
         """WOFF2 of exactly ``chars`` (without ``locl``; ``vert``/``halt``/``palt`` kept)."""

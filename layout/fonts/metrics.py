@@ -77,10 +77,11 @@ class TTFMetrics:
     advances: Advances  # code point → advance in em
     ascender: float
     descender: float
+    unmapped: dict[str, float]  # glyph name → advance (em) of each glyph no code point maps
 
 
 _METRICS: dict[tuple[str, int, int], TTFMetrics] = {}
-METRICS_VERSION = 3  # 3: advances as arrays
+METRICS_VERSION = 4  # 4: advances of the unmapped glyphs (hwid digits) by name
 
 
 def metrics_path(path: Path) -> Path:
@@ -91,7 +92,8 @@ def metrics_path(path: Path) -> Path:
 def _metrics_of(raw: dict) -> TTFMetrics:
     upm = raw["upm"]
     advances = Advances(array("I", raw["cps"]), array("d", (adv / upm for adv in raw["adv"])))
-    return TTFMetrics(upm, advances, raw["asc"] / upm, raw["desc"] / upm)
+    unmapped = {name: adv / upm for name, adv in raw["unmapped"].items()}
+    return TTFMetrics(upm, advances, raw["asc"] / upm, raw["desc"] / upm, unmapped)
 
 
 def load_metrics(path: Path) -> TTFMetrics:
@@ -111,14 +113,14 @@ def load_metrics(path: Path) -> TTFMetrics:
         memo = marshal.loads(side.read_bytes())
         if (memo["size"], memo["mtime_ns"]) == (st.st_size, st.st_mtime_ns):
             metrics = TTFMetrics(memo["upm"], Advances.from_bytes(*memo["advances"]),
-                                 memo["ascender"], memo["descender"])
+                                 memo["ascender"], memo["descender"], memo["unmapped"])
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         pass  # absent or damaged (arrays of a length no item size divides): read the font
     if metrics is None:
         metrics = _metrics_of(_read_metrics(path))
         memo = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "upm": metrics.upm,
                 "advances": metrics.advances.to_bytes(), "ascender": metrics.ascender,
-                "descender": metrics.descender}
+                "descender": metrics.descender, "unmapped": metrics.unmapped}
         with contextlib.suppress(OSError, ValueError):  # a read-only cache: no memo, same numbers
             cache.atomic_write(side, marshal.dumps(memo))
     _METRICS[key] = metrics
@@ -126,7 +128,8 @@ def load_metrics(path: Path) -> TTFMetrics:
 
 
 def _read_metrics(path: Path) -> dict:
-    """upm, ascender and descender (font units) and each mapped code point's advance."""
+    """upm, ascender and descender (font units), each mapped code point's advance and
+    each unmapped glyph's (by name: the half-width digits a face reaches by ``hwid``)."""
     from fontTools.ttLib import TTFont
 
     font = TTFont(str(path), lazy=True)
@@ -134,6 +137,9 @@ def _read_metrics(path: Path) -> dict:
         upm = font["head"].unitsPerEm
         hmtx = font["hmtx"].metrics
         cmap = font.getBestCmap() or {}
+        mapped = set(cmap.values())
+        unmapped = {name: hmtx[name][0] for name in font.getGlyphOrder()
+                    if name not in mapped and name != ".notdef"}
         os2 = font["OS/2"] if "OS/2" in font else None
         if os2 is not None and os2.sTypoAscender - os2.sTypoDescender > 0:
             asc, desc = os2.sTypoAscender, os2.sTypoDescender
@@ -142,7 +148,8 @@ def _read_metrics(path: Path) -> dict:
     finally:
         font.close()
     cps = sorted(cmap)
-    return {"upm": upm, "asc": asc, "desc": desc, "cps": cps, "adv": [hmtx[cmap[cp]][0] for cp in cps]}
+    return {"upm": upm, "asc": asc, "desc": desc, "cps": cps, "adv": [hmtx[cmap[cp]][0] for cp in cps],
+            "unmapped": unmapped}
 
 
 class Face:
@@ -187,7 +194,12 @@ class Face:
         return ord(ch) in self.covered
 
     def advance(self, ch: str) -> float:
-        """Advance width of ``ch`` in em; ``KeyError`` if the face does not map it."""
+        """Advance width of ``ch`` in em (its ``hwid`` form for a digit of a face that
+        sets digits half width); ``KeyError`` if the face does not map it."""
+        if self.key.halfwidth_digits:
+            name = self.info.hwid.get(ord(ch))
+            if name is not None:
+                return self.metrics.unmapped[name]
         try:
             return self.metrics.advances[ord(ch)]
         except KeyError:
