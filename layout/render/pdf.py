@@ -4,12 +4,11 @@ The renderer only draws what the composer placed.  Each line is one text object 
 glyphs sit exactly where the composer put them (``TJ`` arrays with an offset before
 each glyph that needs one).  Fonts are Type 0 fonts with CIDFontType2 descendants, one
 per face and writing direction, glyphs addressed by glyph id (``pdf_fonts``), so a line
-switches font once per face.  The document is tagged (PDF/UA-1, ``pdf_tags``): every
-line is marked content of its paragraph, heading or caption, frames, rules and page
-furniture are artifacts.  Where glyphs do not abut (the glue between hanzi and digits,
-justification, a compressed mark overlapping its neighbour) the run is marked with its
-``ActualText``, so text extraction gives the source's characters without inventing
-spaces.  Output is byte-reproducible: ReportLab's invariant mode plus
+switches font once per face.  The document is tagged (PDF/UA-1, ``pdf_tags``): the
+lines are marked content of their paragraph, heading or caption; frames, rules and page
+furniture are artifacts.  A line whose glyphs do not abut (the glue between hanzi and
+digits, justification) is marked with its ``ActualText``, so text extraction gives the
+source's characters without inventing spaces.  Output is byte-reproducible: ReportLab's invariant mode plus
 ``SOURCE_DATE_EPOCH``.
 """
 
@@ -18,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +44,7 @@ GREY = Color(0.55, 0.55, 0.55)
 TINT = Color(0.92, 0.92, 0.92)
 GRID = Color(0.2, 0.6, 0.9)
 OVERSET = Color(0.85, 0.1, 0.1)
-#: glyphs closer than this (em) to abutting read as one word without help
+#: a gap (em) between glyphs that text extraction may read as a space (poppler: 0.1)
 ABUT = 0.02
 
 
@@ -124,10 +123,6 @@ def type0(font: CidFont, doc) -> rl.PDFDictionary:
     })
 
 
-def utf16_hex(text: str) -> str:
-    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
-
-
 class _LineText:
     """The glyphs of one line as ``TJ`` arrays, each glyph at the composer's x.
 
@@ -143,7 +138,6 @@ class _LineText:
         self.state: tuple | None = None  # (font, size) of the open TJ
         self.mode = 0  # text render mode: 3 = invisible (a rule's dashes)
         self.pen = 0.0  # pt from the line origin where the next glyph would land
-        self.marked = False  # a marked-content sequence is open
 
     def show(self, font: CidFont, size: float, x: float, glyphs: str, width: float,
              mode: int = 0) -> None:
@@ -164,15 +158,6 @@ class _LineText:
         self.items.append(glyphs)
         self.pen = x + width * size / 1000
 
-    def section(self, props: str | None) -> None:
-        """Close the open marked-content sequence, open one with ``props`` (None: none)."""
-        self.flush()
-        if self.marked:
-            self.code.append("EMC")
-        if props is not None:
-            self.code.append(f"{props} BDC")
-        self.marked = props is not None
-
     def flush(self) -> None:
         if self.items:
             self.code.append(f"[{' '.join(self.items)}] TJ")
@@ -183,7 +168,6 @@ class _LineText:
         if self.mode:
             self.code.append("0 Tr")
             self.mode = 0
-        self.section(None)
 
 
 def spaced_before(line_text: str, glyphs: tuple[Glyph, ...]) -> list[bool]:
@@ -210,6 +194,7 @@ class PageDrawer:
         self.offset = offset  # distance of the trim box from the media box edge
         self.height = page.height
         self.tagger = tagger
+        self.rules: list[tuple[float, float, float, float, bool]] = []  # —— still to draw
 
     def X(self, x: float) -> float:
         return x + self.offset
@@ -305,100 +290,81 @@ class PageDrawer:
         c.drawImage(image, self.X(x), self.Y(y + h), w, h)
         c.restoreState()
 
-    def line(self, placed: PlacedLine, inverse: bool, tag: str | None,
-             mark: Callable[[], int] | None) -> None:
-        """One text object per line, each glyph at the composer's position.
-
-        A tagged line (``tag``, ``mark`` gives the next MCID of its element) is one
-        marked-content sequence, or several when a run needs ``ActualText``: that run is
-        a ``Span`` of its own (poppler's structure reader ends the enclosing sequence
-        at a nested span's end, so sequences are never nested).  ``tag`` None: an artifact.
-        """
+    def line(self, placed: PlacedLine, inverse: bool) -> None:
+        """One text object per line, each glyph at the composer's position (the caller
+        opens the marked-content sequence the line belongs to)."""
         fonts = self.fonts
         baseline = self.Y(placed.baseline)
         origin = self.X(placed.x)
-        code = [] if tag else ["/Artifact BMC"]
-        code += ["BT", "1 1 1 rg" if inverse else "0 0 0 rg",
-                 f"1 0 0 1 {fp_str(origin)} {fp_str(baseline)} Tm"]
+        code = ["BT", "1 1 1 rg" if inverse else "0 0 0 rg",
+                f"1 0 0 1 {fp_str(origin)} {fp_str(baseline)} Tm"]
         text = _LineText(code)
-        rules = []
-        glyphs = placed.line.glyphs
-        spans = self.spans(placed, glyphs)
-        for i, g in enumerate(glyphs):
-            span = spans.get(i)
-            after_span = i > 0 and (i - 1) in spans
-            if span is not None and span[0] == i:
-                actual = f"/ActualText {utf16_hex(span[1])}"
-                text.section(f"/Span <</MCID {mark()} {actual}>>" if mark else f"/Span <<{actual}>>")
-            elif span is None and (i == 0 or after_span):
-                text.section(f"/{tag} <</MCID {mark()}>>" if mark else None)
+        for g in placed.line.glyphs:
             if g.form == "spread":  # …… : one glyph per em
                 step = g.width / len(g.text)
                 for k, ch in enumerate(g.text):
                     font, hexes, width, _ = fonts.run(g.face, ch)
                     text.show(font, g.size, g.x + k * step + (step - width * g.size / 1000) / 2,
                               hexes, width)
+                continue
+            font, hexes, width, _ = fonts.run(g.face, g.text)
+            x = g.x + g.dx
+            if g.form == "center":
+                x = g.x + (g.width - width * g.size / 1000) / 2
+            if g.form == "rule":  # the dashes stay in the text layer, invisible
+                self.rules.append((origin + g.x, baseline + g.size * 0.33, g.width, g.size,
+                                   inverse))
+                text.show(font, g.size, x, hexes, width, mode=3)
             else:
-                font, hexes, width, _ = fonts.run(g.face, g.text)
-                x = g.x + g.dx
-                if g.form == "center":
-                    x = g.x + (g.width - width * g.size / 1000) / 2
-                if g.form == "rule":  # the dashes stay in the text layer, invisible
-                    rules.append((origin + g.x, g.width, g.size))
-                    text.show(font, g.size, x, hexes, width, mode=3)
-                else:
-                    text.show(font, g.size, x, hexes, width)
+                text.show(font, g.size, x, hexes, width)
         text.close()
         code.append("ET")
-        if not tag:
-            code.append("EMC")
         self.c.addLiteral("\n".join(code))
-        if rules:
-            with self.artifact():
-                for x, width, size in rules:  # —— drawn as one 2 em rule at dash height
-                    self.c.setStrokeColor(white if inverse else black)
-                    self.c.setLineWidth(size * 0.06)
-                    y = baseline + size * 0.33
-                    self.c.line(x + size * 0.05, y, x + width - size * 0.05, y)
 
-    def spans(self, placed: PlacedLine, glyphs: tuple[Glyph, ...]) -> dict[int, tuple[int, str, int]]:
-        """Runs of glyphs that need ``ActualText``: neighbours that do not abut (glue,
-        justification, a compressed mark over its neighbour) with no typed space between
-        them, and glyphs ToUnicode cannot map back.  glyph index -> (first, text, last)."""
+    def actual_text(self, placed: PlacedLine) -> str | None:
+        """The line's text, for an ``ActualText`` span, if a viewer would not read it back
+        from the glyphs alone: two neighbours with a gap between them that is not a typed
+        space (the glue between hanzi and digits, justification: extraction would invent
+        a space), a compressed mark whose full advance overlaps the next glyph (read as a
+        line break in content order), or a glyph ToUnicode maps to another character."""
         fonts = self.fonts
-        n = len(glyphs)
-        if n == 0:
-            return {}
-        spaced = spaced_before(placed.line.text, glyphs)
-        ends = []  # (drawn start, drawn end) of each glyph
-        inexact = []
-        for g in glyphs:
+        glyphs = placed.line.glyphs
+        spaced = None
+        end = None
+        for i, g in enumerate(glyphs):
             _, _, width, exact = fonts.run(g.face, g.text)
-            start = g.x if g.form == "spread" else g.x + g.dx
-            if g.form == "center":
-                start = g.x + (g.width - width * g.size / 1000) / 2
-            end = g.x + g.width if g.form == "spread" else start + width * g.size / 1000
-            ends.append((start, end))
-            inexact.append(not exact)
-        joined = [False] * n  # joined[i]: glyph i and i-1 need one span
-        for i in range(1, n):
-            if spaced[i]:
-                continue
-            tolerance = ABUT * min(glyphs[i].size, glyphs[i - 1].size)
-            if abs(ends[i][0] - ends[i - 1][1]) > tolerance:
-                joined[i] = True
-        out: dict[int, tuple[int, str, int]] = {}
-        i = 0
-        while i < n:
-            j = i
-            while j + 1 < n and joined[j + 1]:
-                j += 1
-            if j > i or inexact[i]:
-                span = (i, "".join(g.text for g in glyphs[i:j + 1]), j)
-                for k in range(i, j + 1):
-                    out[k] = span
-            i = j + 1
-        return out
+            if not exact:
+                return placed.line.text
+            if g.form == "spread":
+                step = g.width / len(g.text)
+                w = fonts.run(g.face, g.text[-1])[2] * g.size / 1000
+                start, stop = g.x + (step - w) / 2, g.x + g.width - (step - w) / 2
+            else:
+                start = g.x + g.dx
+                if g.form == "center":
+                    start = g.x + (g.width - width * g.size / 1000) / 2
+                stop = start + width * g.size / 1000
+            if end is not None and end - start > ABUT * g.size:
+                return placed.line.text  # overlap: read as a new line in content order
+            if end is not None and start - end > ABUT * g.size:
+                if spaced is None:
+                    spaced = spaced_before(placed.line.text, glyphs)
+                if not spaced[i]:
+                    return placed.line.text
+            end = stop
+        return None
+
+    def draw_rules(self) -> None:
+        """The —— rules of the lines drawn so far (one 2 em rule at dash height each),
+        artifacts: drawn between marked-content sequences, never inside one."""
+        if not self.rules:
+            return
+        with self.artifact():
+            for x, y, width, size, inverse in self.rules:
+                self.c.setStrokeColor(white if inverse else black)
+                self.c.setLineWidth(size * 0.06)
+                self.c.line(x + size * 0.05, y, x + width - size * 0.05, y)
+        self.rules = []
 
     def grid(self) -> None:
         geo = self.page.geometry

@@ -112,6 +112,11 @@ def _tag(tag: str) -> int:
     return int.from_bytes(tag.encode("latin-1"), "big")
 
 
+def utf16_hex(text: str) -> str:
+    """``text`` as a PDF hex string in UTF-16BE with its byte order mark."""
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+
+
 def glyph_ids(face: Face, file: FontFile, text: str) -> tuple[int, ...]:
     """The glyph ids that draw ``text`` in ``face``: the cmap's, with the face's ``hwid``
     digits where the face sets digits half width.  (The composer's glyph record will

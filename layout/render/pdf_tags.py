@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 from layout.compose.boxes import Group
 from layout.read.model import Article, Box, Figure, Issue
 from layout.render import reportlab_adapter as rl
+from layout.render.pdf_fonts import utf16_hex
 
 #: block kind -> structure type (a body block's paragraphs are handled apart)
 BLOCK_TAGS = {"kicker": "P", "headline": "H1", "subhead": "P", "byline": "P", "label": "P",
@@ -43,6 +44,38 @@ class Elem:
         return [k for k in self.kids if isinstance(k, tuple)]
 
 
+class _Sequence:
+    """The open marked-content sequence of a block: lines of one element share it."""
+
+    def __init__(self, tagger: Tagger, drawer) -> None:
+        self.tagger = tagger
+        self.drawer = drawer
+        self.elem: Elem | None = None
+
+    def line(self, placed, inverse: bool, elem: Elem) -> None:
+        drawer = self.drawer
+        actual = drawer.actual_text(placed)
+        if actual is not None:  # a sequence of its own: a Span with the line's ActualText
+            self.close()
+            mcid = self.tagger.mark(elem)
+            drawer.c.addLiteral(f"/Span <</MCID {mcid} /ActualText {utf16_hex(actual)}>> BDC")
+            drawer.line(placed, inverse)
+            drawer.c.addLiteral("EMC")
+            drawer.draw_rules()
+            return
+        if elem is not self.elem:
+            self.close()
+            drawer.c.addLiteral(f"/{elem.tag} <</MCID {self.tagger.mark(elem)}>> BDC")
+            self.elem = elem
+        drawer.line(placed, inverse)
+
+    def close(self) -> None:
+        if self.elem is not None:
+            self.drawer.c.addLiteral("EMC")
+            self.elem = None
+        self.drawer.draw_rules()
+
+
 class Tagger:
     """Builds the structure tree while the pages are drawn, writes it at the end."""
 
@@ -51,7 +84,7 @@ class Tagger:
         self.pages: list = []  # page references
         self.marks: list[list[Elem]] = []  # per page: MCID -> element
         self.arts: dict[str, Elem] = {}
-        self.later: dict[int, list[Elem]] = {}  # an article's figures, read after its text
+        self.later: dict[str, list[Elem]] = {}  # group id -> its pictures, drawn first
         self.owner: dict[str, str] = {}  # box or figure id -> the article that holds it
         self.models: dict[str, Article | Box | Figure] = {}
         for page in issue.pages:
@@ -100,37 +133,49 @@ class Tagger:
             return
         model = self.models.get(fig.id.removesuffix("-picture"))
         caption = model.caption.text if isinstance(model, Figure) and model.caption else ""
-        elem = Elem("Figure", container if group.kind == "figure" else None,
-                    Alt=fig.alt or caption or "图片")
-        if group.kind != "figure":
-            self.later.setdefault(id(container), []).append(elem)
-            elem.parent = container
+        elem = Elem("Figure", None, Alt=fig.alt or caption or "图片")
+        elem.parent = container  # put in place when the group's text is tagged
+        self.later.setdefault(group.id, []).append(elem)
         drawer.c.addLiteral(f"/Figure <</MCID {self.mark(elem)}>> BDC")
         drawer.figure(fig)
         drawer.c.addLiteral("EMC")
 
     def text(self, group: Group, drawer) -> None:
-        """Draw ``group``'s lines, tagging them (or marking them artifacts)."""
+        """Draw ``group``'s lines, tagged: the lines of one element in one block form one
+        marked-content sequence (poppler reads the structure's text once per sequence,
+        so there are as few as the columns allow); page furniture is an artifact."""
         if group.kind in ARTIFACT_GROUPS:
+            drawer.c.addLiteral("/Artifact BMC")
             for block in group.blocks:
                 for placed in block.lines:
-                    drawer.line(placed, block.inverse, None, None)
+                    actual = drawer.actual_text(placed)
+                    if actual is not None:
+                        drawer.c.addLiteral(f"/Span <</ActualText {utf16_hex(actual)}>> BDC")
+                    drawer.line(placed, block.inverse)
+                    if actual is not None:
+                        drawer.c.addLiteral("EMC")
+            drawer.c.addLiteral("EMC")
+            drawer.draw_rules()
             return
         parent = self.parent_of(group.id)
         container = parent if group.kind == "figure" else self.arts[group.id]
+        if group.kind == "figure":
+            container.kids.extend(self.later.pop(group.id, ()))
         model = self.models.get(group.id)
         kinds = [p.kind for p in model.paragraphs] if isinstance(model, Box) else []
         para: Elem | None = None
         items: Elem | None = None
         count = 0  # paragraphs of running text so far
         for block in group.blocks:
+            seq = _Sequence(self, drawer)
             if block.kind != "body":
                 tag = BLOCK_TAGS.get(block.kind, "P")
                 if block.kind == "title" and parent is not self.root:
                     tag = "H2"
                 elem = Elem(tag, container)
                 for placed in block.lines:
-                    drawer.line(placed, block.inverse, tag, lambda e=elem: self.mark(e))
+                    seq.line(placed, block.inverse, elem)
+                seq.close()
                 continue
             for placed in block.lines:
                 if para is None:
@@ -142,11 +187,12 @@ class Tagger:
                     else:
                         items = None
                         para = Elem("P", container)
-                drawer.line(placed, block.inverse, para.tag, lambda e=para: self.mark(e))
+                seq.line(placed, block.inverse, para)
                 if placed.line.last:
                     para = None
                     count += 1
-        container.kids.extend(self.later.pop(id(container), ()))
+            seq.close()
+        container.kids.extend(self.later.pop(group.id, ()))
 
     def finish(self, canvas, title: str, creator: str, lang: str | None) -> None:
         """Write the structure tree, the parent tree and the catalog entries."""
