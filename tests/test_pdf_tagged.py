@@ -202,3 +202,22 @@ def test_issue24_structure_lists_every_article_of_every_page(issue24):
     issue = read_issue(source)
     assert len(issue.pages) == 24
     assert check_articles(pdf, issue) == 24 * 9
+
+
+def test_pdfa_level_u_needs_every_glyph_mapped(sample, tmp_path):
+    """Archive PDFs are PDF/A-2u: level B (pikepdf's validator) plus every glyph code
+    mapped to Unicode; a font without ToUnicode is found and named."""
+    from layout.render.pdfa import make_pdfa, unicode_findings, validate
+
+    archive = tmp_path / "a.pdf"
+    archive.write_bytes(sample.read_bytes())
+    result = make_pdfa(archive, read_issue(SAMPLE))
+    assert (result.flavour, result.verdict) == ("2u", "pass")
+    assert validate(archive).passed
+    with pikepdf.open(archive) as pdf:
+        assert pdf.open_metadata()["pdfaid:conformance"] == "U"
+        assert "pdfuaid" in pdf.Root.Metadata.read_bytes().decode()
+        assert unicode_findings(pdf) == []
+        font = next(iter(pdf.pages[0].Resources.Font.values()))
+        del font["/ToUnicode"]
+        assert any("has no ToUnicode" in f for f in unicode_findings(pdf))
