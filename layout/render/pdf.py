@@ -67,9 +67,13 @@ class DocumentFonts:
         self.canvas = canvas
         self._files: dict[Path, FontFile] = {}
         self._fonts: dict[tuple[Path, bool], CidFont] = {}
+        self._by_key: dict[tuple[Hashable, bool], tuple[object, CidFont]] = {}
         self._runs: dict[tuple[Hashable, str], tuple[CidFont, str, float, bool]] = {}
 
     def font(self, key: Hashable, vertical: bool = False) -> tuple[object, CidFont]:
+        hit = self._by_key.get((key, vertical))
+        if hit is not None:
+            return hit
         face = self.fontset.face(*key)
         path = Path(face.ttf_path)
         cid = self._fonts.get((path, vertical))
@@ -79,7 +83,8 @@ class DocumentFonts:
                 file = self._files[path] = FontFile(path, face.name.removesuffix("-HW"))
             cid = self._fonts[(path, vertical)] = CidFont(file, f"C{len(self._fonts) + 1}", vertical)
             rl.add_font(self.canvas, cid.resource, lambda doc, cid=cid: type0(cid, doc))
-        return face, cid
+        hit = self._by_key[(key, vertical)] = (face, cid)
+        return hit
 
     def run(self, key: Hashable, text: str) -> tuple[CidFont, str, float, bool]:
         k = (key, text)
