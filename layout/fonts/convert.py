@@ -1,6 +1,6 @@
-"""Source face → cached TrueType file that ReportLab can embed.
+"""Source face → cached TrueType file the PDF embeds (CIDFontType2) and measures.
 
-ReportLab embeds only TrueType outlines, and Noto CJK is CFF.  A face is converted
+The PDF embeds TrueType outlines, and Noto CJK is CFF.  A face is converted
 once to a broad repertoire (see ``repertoire``) and reused by every build:
 
 * CFF sources: only the glyphs of the repertoire are drawn through
@@ -16,7 +16,7 @@ once to a broad repertoire (see ``repertoire``) and reused by every build:
   (~4 s a face) to recompute bounds that ``_recalc_keeping_glyph_data`` reads from the
   glyph headers.
 
-Both get a unique PostScript name (ReportLab de-duplicates fonts by it) and are saved
+Both get a unique PostScript name (the embedded subset's base name) and are saved
 with ``recalcTimestamp=False`` so the same inputs give the same bytes.  The half-width
 digit glyphs are kept (by name, ``post`` format 2): the PDF draws them by glyph id.
 """
@@ -228,7 +228,7 @@ def build_font(job: ConvertJob) -> bytes:
 
     font = open_face(job.spec, lazy=True)
     cmap = font.getBestCmap() or {}
-    # UVS (cmap format 14) would pull in variant glyphs that ReportLab never uses
+    # UVS (cmap format 14) would pull in variant glyphs that no renderer here asks for
     font["cmap"].tables = [t for t in font["cmap"].tables if t.format != 14]
     keep = {cmap[cp] for cp in job.codepoints if cp in cmap} | set(job.keep_glyphs) | {".notdef"}
     draw = _cff_to_glyf(font, keep, job.spec) if job.kind == "cff" else None

@@ -1,7 +1,7 @@
 """Faces and their metrics, as the composer sees them (all lengths in em).
 
 Advances and vertical metrics are read once per process from the cached TrueType file
-the PDF embeds, so what the composer measures is what ReportLab draws.  ``halt`` comes
+the PDF embeds, so what the composer measures is what the PDF's ``/W`` declares.  ``halt`` comes
 from the source font (the converted file has no GPOS), via the cached source facts.
 """
 
@@ -169,7 +169,7 @@ class Face:
         ensure: Callable[[], Path],
     ) -> None:
         self.key = key
-        self.name = name  # unique PostScript name, also the ReportLab font name
+        self.name = name  # unique PostScript name (EPUB font name; the PDF's without "-HW")
         self.spec = spec
         self.info = info
         self.covered = covered  # code points this face's file maps
