@@ -251,3 +251,34 @@ def test_reportlab_adapter_fails_loudly_when_reportlab_changes(monkeypatch):
     monkeypatch.delattr(pdfdoc.PDFDocument, "thisPageRef")
     with pytest.raises(RuntimeError, match="ReportLab changed: PDFDocument has no thisPageRef"):
         reportlab_adapter.check()
+
+
+def test_vertical_fonts_are_identity_v(tmp_path):
+    """A face drawn in vertical lines is a font of its own, Identity-V with a default
+    vertical metric (/DW2): ready for vertical writing."""
+    import io
+
+    from layout.fonts import FontSet
+    from layout.render import reportlab_adapter as rl
+    from layout.render.pdf import DocumentFonts
+
+    fonts = FontSet.load(extra_chars="中文")
+    buf = io.BytesIO()
+    c = rl.new_canvas(buf, (100, 100), "zh-Hans")
+    doc_fonts = DocumentFonts(fonts, c)
+    key = fonts.face("song").key
+    _, horizontal = doc_fonts.font(key)
+    _, vertical = doc_fonts.font(key, vertical=True)
+    assert horizontal is not vertical and doc_fonts.font(key)[1] is horizontal
+    for font in (horizontal, vertical):
+        hexes = font.use((font.file.nominal(ord("中")),), "中")[0]
+        c.addLiteral(f"BT /{font.resource} 10 Tf 1 0 0 1 20 50 Tm [{hexes}] TJ ET")
+    c.showPage()
+    c.save()
+    out = tmp_path / "v.pdf"
+    out.write_bytes(buf.getvalue())
+    rows = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+    assert "Identity-V" in rows and "Identity-H" in rows, rows
+    with pikepdf.open(out) as pdf:
+        fonts_ = {str(f.Encoding): f for f in pdf.pages[0].Resources.Font.values()}
+        assert "/DW2" in fonts_["/Identity-V"].DescendantFonts[0]
