@@ -14,7 +14,6 @@ marked-content sequences (``MCID``) of its element; the parent tree maps them ba
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from xml.sax.saxutils import escape
 
 from layout.compose.boxes import Group
 from layout.read.model import Article, Box, Figure, Issue
@@ -237,6 +236,11 @@ class Tagger:
         meta = rl.PDFStream(rl.PDFDictionary({"Type": "/Metadata", "Subtype": "/XML"}),
                             xmp_packet(title, creator, lang), [])
         canvas.setCatalogEntry("Metadata", meta)
+
+
+def escape(text: str) -> str:
+    """XML character data (``html.escape`` would import ``html.entities``: ~5 ms)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def xmp_packet(title: str, creator: str, lang: str | None, epoch: int = 946684800) -> bytes:
