@@ -117,7 +117,11 @@ def unicode_findings(pdf: pikepdf.Pdf) -> list[str]:
 
 
 def _declare_level_u(data: bytes) -> bytes:
-    """The validated level-B bytes, declared level U (the Unicode mapping checked)."""
+    """The validated level-B bytes, declared level U (the Unicode mapping checked).
+
+    ``prepare`` keeps only the XMP schemas PDF/A predefines, so the print PDF's
+    ``pdfuaid`` claim is not carried over (pikepdf's validator admits no extension
+    schema); the structure tree, ``MarkInfo`` and the language are."""
     out = io.BytesIO()
     with pikepdf.open(io.BytesIO(data)) as pdf:
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
