@@ -94,9 +94,6 @@ class DocumentFonts:
             hit = self._runs[k] = (cid, *cid.use(glyph_ids(face, cid.file, text), text))
         return hit
 
-    def advance(self, key: Hashable, text: str, size: float) -> float:
-        return self.run(key, text)[2] * size / 1000
-
 
 def type0(font: CidFont, doc) -> rl.PDFDictionary:
     """The Type 0 font dictionary of ``font`` and its descendant, subset now."""
