@@ -68,7 +68,7 @@ class DocumentFonts:
         self._files: dict[Path, FontFile] = {}
         self._fonts: dict[tuple[Path, bool], CidFont] = {}
         self._by_key: dict[tuple[Hashable, bool], tuple[object, CidFont]] = {}
-        self._runs: dict[tuple[Hashable, str], tuple[CidFont, str, float, bool]] = {}
+        self._runs: dict[tuple[Hashable, str, bool], tuple[CidFont, str, float, bool]] = {}
 
     def font(self, key: Hashable, vertical: bool = False) -> tuple[object, CidFont]:
         hit = self._by_key.get((key, vertical))
@@ -86,11 +86,13 @@ class DocumentFonts:
         hit = self._by_key[(key, vertical)] = (face, cid)
         return hit
 
-    def run(self, key: Hashable, text: str) -> tuple[CidFont, str, float, bool]:
-        k = (key, text)
+    def run(self, key: Hashable, text: str, vertical: bool = False) -> tuple[CidFont, str, float, bool]:
+        """(font, glyphs as hex, advance in thousandths of the size, mapped back exactly)
+        of ``text`` in the face ``key``, in a horizontal or vertical line."""
+        k = (key, text, vertical)
         hit = self._runs.get(k)
         if hit is None:
-            face, cid = self.font(key)
+            face, cid = self.font(key, vertical)
             hit = self._runs[k] = (cid, *cid.use(glyph_ids(face, cid.file, text), text))
         return hit
 
