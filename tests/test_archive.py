@@ -115,12 +115,12 @@ def test_broken_issue_fails_alone(first, src, capsys):
     broken = src / "broken.xml"
     broken.write_text("<issue", encoding="utf-8")
     try:
-        assert main(["archive", str(src), "-o", str(out)]) == 1
+        assert main(["archive", str(src), "-o", str(out)]) == 2  # the worst issue's: invalid input
     finally:
         broken.unlink()
     text = capsys.readouterr().out
     assert "0 built, 1 skipped, 1 failed" in text
-    assert "failed broken:" in text and "malformed XML" in text
+    assert "failed broken (exit 2):" in text and "malformed XML" in text
     row = manifest(out)["issues"]["broken"]
     assert row["status"] == "failed" and "malformed XML" in row["error"]
     assert outputs(out) == files
@@ -169,9 +169,12 @@ def test_dask_executor(first, src, tmp_path):
 
 
 
-def test_source_date_epoch_is_passed_and_restored(monkeypatch, tmp_path):
-    """A job renders with the coordinator's epoch and leaves the worker's environment alone."""
+def test_source_date_epoch_is_passed_not_set(monkeypatch, tmp_path):
+    """A job renders with the job's epoch (every output, the PDF's dates too) and never
+    touches the environment; its warnings are in its result, not on stderr."""
     import os
+
+    import pikepdf
 
     from layout.archive import Job, run_job
 
@@ -181,3 +184,127 @@ def test_source_date_epoch_is_passed_and_restored(monkeypatch, tmp_path):
     alto = etree.fromstring(result.files[f"alto/{STEM}_0001.alto.xml"])
     assert alto.findtext(".//{*}processingDateTime") == "2021-05-20T00:00:00Z"
     assert result.row["pdfa"]["verdict"] == "pass"
+    with pikepdf.open(__import__("io").BytesIO(result.files[f"{STEM}.pdf"])) as pdf:
+        assert str(pdf.docinfo["/CreationDate"]).startswith("D:20210520000000")
+    assert any("has no image yet" in w and "[no-image]" in w for w in result.row["warnings"])
+
+
+def test_no_environment_writes_or_stderr_in_the_package():
+    """Context is passed explicitly: no os.environ writes, no stderr outside the CLI."""
+    import re
+
+    offenders = []
+    for path in (REPO / "layout").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"os\.environ\[[^]]+\]\s*=|os\.environ\.(?:pop|update|setdefault)|putenv", text):
+            offenders.append(f"{path.name}: environment write")
+        if path.name != "cli.py" and path.name != "__main__.py" and re.search(
+                r"sys\.stderr|redirect_stderr", text):
+            offenders.append(f"{path.name}: stderr")
+    assert offenders == []
+
+
+# ---- the archive deletes only what it wrote ----------------------------------------------
+
+
+def _built_row(out: Path) -> dict:
+    return manifest(out)["issues"][STEM]
+
+
+@pytest.mark.parametrize("entry", ["../victim.txt", f"{STEM}/../../victim.txt", "/VICTIM",
+                                   f"{STEM}/./x", f"{STEM}//x", "victim.txt", f"{STEM}/link",
+                                   f"{STEM}/changed.bin"])
+def test_manifest_cannot_make_the_archive_delete(first, src, tmp_path, entry):
+    """An edited manifest listing other files as old outputs: none of them is deleted."""
+    out, _, files = first
+    work = tmp_path / "work"
+    archive = work / "archive"
+    shutil.copytree(out, archive)
+    victim = work / "victim.txt"
+    victim.write_bytes(b"not ours")
+    (archive / "victim.txt").write_bytes(b"not ours either")
+    (archive / STEM / "link").symlink_to(victim)
+    (archive / STEM / "changed.bin").write_bytes(b"edited after the build")
+    entry = entry.replace("/VICTIM", str(victim))
+    data = manifest(archive)
+    row = data["issues"][STEM]
+    row["outputs"][entry] = hashlib.sha256(b"not ours").hexdigest()
+    row["epoch"] = -1  # forces a rebuild, after which the extra entry is an old output
+    (archive / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    before = {p: p.read_bytes() for p in work.rglob("*") if p.is_file() and not p.is_symlink()}
+    assert main(["archive", str(src), "-o", str(archive)]) == 0
+    for path, data in before.items():
+        if path.parent == archive / STEM and path.name in ("link", "changed.bin"):
+            assert path.exists() and path.read_bytes() == data
+        elif path.name != "manifest.json" and STEM not in path.parts[-2:-1]:
+            assert path.read_bytes() == data, path
+    assert victim.read_bytes() == b"not ours"
+    assert (archive / STEM / "link").is_symlink()
+
+
+def test_old_output_of_ours_is_removed(first, src, tmp_path):
+    """The guard does not stop the cleanup it is for: an old output we wrote, unchanged, goes."""
+    out, _, _ = first
+    archive = tmp_path / "archive"
+    shutil.copytree(out, archive)
+    old = archive / STEM / "old.alto.xml"
+    old.write_bytes(b"an old page")
+    data = manifest(archive)
+    data["issues"][STEM]["outputs"][f"{STEM}/old.alto.xml"] = hashlib.sha256(b"an old page").hexdigest()
+    data["issues"][STEM]["epoch"] = -1
+    (archive / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    assert main(["archive", str(src), "-o", str(archive)]) == 0
+    assert not old.exists()
+
+
+def test_reserved_issue_name_cannot_collide(tmp_path, capsys):
+    """An issue named manifest.json.xml would turn the manifest into a folder: refused."""
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copyfile(SAMPLE, src / "manifest.json.xml")
+    out = tmp_path / "out"
+    assert main(["archive", str(src), "-o", str(out)]) == 2
+    assert "is the archive's own manifest.json" in capsys.readouterr().out
+    assert (out / "manifest.json").is_file()
+    assert json.loads((out / "manifest.json").read_text())["issues"] == {}
+
+
+def test_malformed_manifest_is_ignored(first, src, tmp_path):
+    out, _, files = first
+    for junk in ('{"format": "layout-archive-manifest/1", "issues": {"x": 1}}',
+                 '{"format": "layout-archive-manifest/1", "issues": []}', "[]", "not json"):
+        archive = tmp_path / f"a{hash(junk) & 0xffff}"
+        archive.mkdir()
+        (archive / "manifest.json").write_text(junk, encoding="utf-8")
+        assert main(["archive", str(src), "-o", str(archive), "-j", "1"]) == 0
+        assert outputs(archive) == files
+
+
+# ---- threads: the same bytes and the same warnings -----------------------------------------
+
+
+def test_dask_threads_same_bytes_and_warnings(tmp_path):
+    """Four issues on a local Dask cluster of one worker with two threads: the jobs run
+    concurrently in one process, and give the bytes and warnings of ``-j 1``."""
+    pytest.importorskip("dask.distributed")
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from strategies import ARTICLE, issue_xml
+
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copyfile(SAMPLE, src / SAMPLE.name)
+    figure = '<figure id="f1" x="30zi" width="20zi" y="0line" height="20line"/>'
+    word = ARTICLE.replace("Hello world", "Pneumonoultramicroscopicsilicovolcanoconiosis" * 2)
+    (src / "b.xml").write_text(issue_xml(ARTICLE + figure), encoding="utf-8")
+    (src / "c.xml").write_text(issue_xml(word), encoding="utf-8")
+    (src / "d.xml").write_text(issue_xml(word + figure.replace('x="30zi"', 'x="29zi"')), encoding="utf-8")
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert main(["archive", str(src), "-o", str(one), "-j", "1"]) == 0
+    assert main(["archive", str(src), "-o", str(two), "-j", "1", "--executor", "dask", "--threads", "2"]) == 0
+    assert outputs(one) == outputs(two)
+    w1 = {s: r["warnings"] for s, r in manifest(one)["issues"].items()}
+    w2 = {s: r["warnings"] for s, r in manifest(two)["issues"].items()}
+    assert w1 == w2
+    assert sum(bool(w) for w in w1.values()) >= 3, w1

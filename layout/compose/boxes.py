@@ -78,6 +78,7 @@ class Group(NamedTuple):
     figures: tuple[FigureBox, ...] = ()
     border: str | None = None  # solid | tint: drawn around the frame
     overset: int = 0  # lines that did not fit (only with --allow-overset)
+    overflow: bool = False  # something of it does not fit its frame (only with --allow-overset)
 
 
 @dataclass(frozen=True)

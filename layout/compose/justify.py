@@ -9,71 +9,65 @@ never inside —— …… numbers or words (clreq §5, jlreq).  Hanzi are never
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import accumulate
-from operator import neg, sub
+from itertools import accumulate, compress, count, repeat
+from operator import attrgetter, is_not, mul, neg, sub
 
 from layout.compose.classes import Cls
-from layout.compose.linebreak import LineMeasurer, Span
-from layout.compose.lines import Line, glyphs_of
-from layout.compose.prepare import Atom
+from layout.compose.line import Items, LineFit
+from layout.compose.lines import HORIZONTAL, Line, glyphs_of
+from layout.compose.prepare import Atom, AtomColumns
 
 _NO_SPACE_BEFORE = (Cls.CLOSE, Cls.PAUSE, Cls.STOP, Cls.DIVIDE)
 _OWN_FORMS = frozenset({Cls.MIDDOT, Cls.LONG})
 _VALUE = {c: c.value for c in Cls}  # Enum.value is a property: slow in a loop
-#: how far word spaces and western gaps may grow before the other gaps take part (em)
-GLUE_STRETCH = 0.25
+_ASCENT = attrgetter("ascent")
 
 
-def place_lines(m: LineMeasurer, spans: Sequence[Span],
+def place_lines(items: Items, fits: Sequence[LineFit],
                 settings: Sequence[tuple[float, str, bool, float, bool]]) -> list[Line]:
-    """Lay out each span in its line: ``settings[k]`` is line k's (target width, align,
+    """Lay out each line in its measure: ``settings[k]`` is line k's (target width, align,
     justify, offset, last), the line ``target`` pt wide starting ``offset`` pt from its left.
 
-    Works on the paragraph's columns: each per-atom list of a line is a slice, and the
-    glyphs of the whole paragraph are made at the end in one pass over the columns, so a
-    line costs a few C-level operations, not Python steps per atom."""
-    cols = m.cols
+    Works on the lines as ``line`` made them (their per-atom lists, copied where they are
+    adjusted), and makes the glyphs of the whole paragraph at the end in one pass over the
+    columns, so a line costs a few C-level operations, not Python steps per atom."""
+    cols = items.cols
     xs: list[float] = []
     boxes: list[float] = []
     dxs: list[float] = []
     made = []
-    for span, (target, align, justify, offset, last) in zip(spans, settings, strict=True):
-        i, j = span.start, span.end
-        line_xs, line_boxes, left, natural = _place(m, i, j, target, align, justify, offset)
+    for fit, (target, align, justify, offset, last) in zip(fits, settings, strict=True):
+        i, j = fit.start, fit.end
+        line_xs, line_boxes, left = _place(items, fit, target, align, justify, offset)
         xs += line_xs
         boxes += line_boxes
         dxs += map(neg, left)
         # the line's text: a typed space mid-line is kept as " "
-        text = cols.text[i] + "".join(m.spaced[i + 1:j])
-        made.append((i, j, target, natural, text, last, span.overfull))
+        text = cols.text[i] + "".join(items.spaced[i + 1:j])
+        made.append((i, j, target, fit.natural, text, last, fit.overfull))
+    forms = _forms(cols.text, cols.cls)
+    variants = _variants(cols, boxes, dxs, forms)
     glyphs = glyphs_of(cols.text, xs, boxes, dxs, cols.face, cols.size,
-                       map(_VALUE.__getitem__, cols.cls), _forms(cols.text, cols.cls))
-    return [Line(glyphs[i:j], target, natural, text, last, overfull)
+                       map(_VALUE.__getitem__, cols.cls), forms, cols.advance, variants,
+                       repeat(0.0, len(xs)), cols.gids)
+    ascents = list(map(mul, map(_ASCENT, cols.face), cols.size))  # pt, per atom
+    return [Line(glyphs[i:j], target, natural, text, last, overfull, HORIZONTAL, max(ascents[i:j]))
             for i, j, target, natural, text, last, overfull in made]
 
 
-def _place(m: LineMeasurer, i: int, j: int, target: float, align: str, justify: bool,
-           offset: float) -> tuple[list[float], list[float], list[float], float]:
-    """x and width of each box of atoms i..j-1 set as one line, the blank trimmed from each
-    box's left, and the line's natural width."""
-    cols = m.cols
-    # blank trimmed from each box's left and right (pt), and the glue before it: as
-    # ``a.lblank - m._left_blank(k, first)`` and ``a.rblank - m._right_blank(k, last)``
-    # (mid-line values precomputed by the measurer, same arithmetic)
-    left = m.kern_left[i:j]
-    right = m.kern_right[i:j]
-    glue = m.glue[i:j]
-    glue[0] = 0.0
-    lblank, rblank = cols.lblank[i], cols.rblank[j - 1]
-    left[0] = lblank - (0.0 if m.style.trim_line_start else lblank)
-    right[-1] = rblank - (0.0 if m.style.trim_line_end else rblank)
-    widths = cols.width[i:j]
-    natural = sum(widths) - sum(left) - sum(right) + sum(glue)
+def _place(items: Items, fit: LineFit, target: float, align: str, justify: bool,
+           offset: float) -> tuple[list[float], list[float], list[float]]:
+    """x and width of each box of the line, and the blank trimmed from each box's left."""
+    i, j, natural = fit.start, fit.end, fit.natural
+    left, right, glue = fit.left, fit.right, fit.glue
+    widths = items.cols.width[i:j]
     diff = target - natural if justify else min(0.0, target - natural)
     if diff < -1e-9:
-        _shrink(m, i, j, left, right, glue, -diff)
+        left, right, glue = left[:], right[:], glue[:]
+        _shrink(items, fit, left, right, glue, -diff)
     elif diff > 1e-9:
-        _expand(m.atoms, i, j, glue, diff)
+        glue = glue[:]
+        _expand(items.atoms, i, j, glue, diff, items.style.glue_stretch)
     if not justify:
         width = sum(widths) - sum(left) - sum(right) + sum(glue)
         free = target - width
@@ -88,12 +82,30 @@ def _place(m: LineMeasurer, i: int, j: int, target: float, align: str, justify: 
     else:  # no glue: after the first (0.0, which makes a -0.0 offset 0.0) no x is -0.0,
         # so adding 0.0 changes none: the boxes alone give the same sums
         xs = list(accumulate(boxes[:-1], initial=offset + glue[0]))
-    return xs, boxes, left, natural
+    return xs, boxes, left
+
+
+def _variants(cols: AtomColumns, boxes: list[float], dxs: list[float], forms: list[str]) -> list[str]:
+    """The form each glyph is drawn in, with ``dxs`` adjusted to it: the atom's own (digits in
+    a half-width-digit face: "hwid"), a · centred in its box, and a mark whose box is narrower
+    than its glyph (compressed, or set half width by the style) drawn from the face's
+    ``halt`` form where the face has one."""
+    variants = list(cols.variant)  # as the face draws it ("hwid" digits), unless compressed
+    halts, advances, sizes = cols.halt, cols.advance, cols.size
+    for k in {*compress(count(), map(is_not, halts, repeat(None))),
+              *compress(count(), map("center".__eq__, forms))}:
+        form = forms[k]
+        if form == "center":
+            dxs[k] = (boxes[k] - advances[k]) / 2
+        if halts[k] is not None and form in ("text", "center") and boxes[k] < advances[k] - 0.01:
+            variants[k] = "halt"
+            dxs[k] -= halts[k] * sizes[k]
+    return variants
 
 
 def _forms(texts: tuple[str, ...], classes: tuple[Cls, ...]) -> list[str]:
-    """How the renderer draws each atom: "text", or a · centred in its ½ em box ("center"; the
-    renderer knows its advance), —— as one rule ("rule"), …… one glyph per em ("spread")."""
+    """How a backend draws each atom: "text", or a · centred in its ½ em box ("center"; its
+    ``dx`` centres it), —— as one rule ("rule"), …… one glyph per em ("spread")."""
     forms = ["text"] * len(classes)
     if not _OWN_FORMS.isdisjoint(classes):
         for n, cls in enumerate(classes):
@@ -104,27 +116,28 @@ def _forms(texts: tuple[str, ...], classes: tuple[Cls, ...]) -> list[str]:
     return forms
 
 
-def _shrink(m: LineMeasurer, i: int, j: int, left: list[float], right: list[float],
+def _shrink(items: Items, fit: LineFit, left: list[float], right: list[float],
             glue: list[float], need: float) -> None:
-    atoms = m.atoms
-    glue_min = m.cols.glue_min
-    room = [glue[n] - glue_min[k] if n else 0.0 for n, k in enumerate(range(i, j))]
-    need = _take(room, need, lambda n, v: glue.__setitem__(n, glue[n] - v))
+    """Take ``need`` pt from the glue down to its minimum, then from the marks' blanks."""
+    need = _take(fit.room, need, lambda n, v: glue.__setitem__(n, glue[n] - v))
     if need <= 1e-9:
         return
-    count = j - i
-    squeezes, squeeze_at = m.cols.squeeze, m.squeeze_at  # squeeze_at is 0.0 where squeeze is
-    squeeze = [squeeze_at(k, n == 0, n == count - 1) if squeezes[k] else 0.0
-               for n, k in enumerate(range(i, j))]
+    atoms, i = items.atoms, fit.start
 
     def give(n: int, v: float) -> None:
-        a = atoms[i + n]
-        if a.cls is Cls.OPEN:
+        if atoms[i + n].cls is Cls.OPEN:
             left[n] += v
         else:
             right[n] += v
 
-    _take(squeeze, need, give)
+    _take(fit.squeeze, need, give)
+
+
+def letter_gaps(atoms: list[Atom], i: int, j: int) -> list[int]:
+    """The atoms of ``i..j-1`` before which a justified line may open letter-spacing: not
+    after an opening mark, not before a closing one or a pause or stop (clreq §5)."""
+    return [k for k in range(i + 1, j)
+            if atoms[k - 1].cls is not Cls.OPEN and atoms[k].cls not in _NO_SPACE_BEFORE]
 
 
 def _take(room: list[float], need: float, apply) -> float:
@@ -139,23 +152,23 @@ def _take(room: list[float], need: float, apply) -> float:
     return max(0.0, need - total)
 
 
-def _expand(atoms: list[Atom], i: int, j: int, glue: list[float], extra: float) -> None:
+def _expand(atoms: list[Atom], i: int, j: int, glue: list[float], extra: float,
+            stretch: float) -> None:
+    """Add ``extra`` pt: word spaces and gaps first, up to ``stretch`` em each, then evenly
+    between characters where a gap may open."""
     count = j - i
     if count < 2:
         return
     stretchy = [n for n in range(1, count) if atoms[i + n].stretch_glue]
     if stretchy:
-        cap = GLUE_STRETCH * atoms[i].size
+        cap = stretch * atoms[i].size
         each = min(cap, extra / len(stretchy))
         for n in stretchy:
             glue[n] += each
         extra -= each * len(stretchy)
     if extra <= 1e-9:
         return
-    gaps = [
-        n for n in range(1, count)
-        if atoms[i + n - 1].cls is not Cls.OPEN and atoms[i + n].cls not in _NO_SPACE_BEFORE
-    ] or list(range(1, count))
+    gaps = [k - i for k in letter_gaps(atoms, i, j)] or list(range(1, count))
     each = extra / len(gaps)
     for n in gaps:
         glue[n] += each

@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Hashable, Iterable
 from itertools import groupby
 from operator import attrgetter
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from layout.compose.classes import (
     POSTFIX_SIGNS,
@@ -29,13 +29,23 @@ from layout.compose.classes import (
     is_hanzi,
     may_break,
 )
-from layout.compose.style import CompositionStyle
+from layout.compose.lines import FaceRef
+from layout.compose.style import CompositionStyle, sets_half_width
 
 
 class Face(Protocol):
-    key: Hashable
+    """What the composer reads of a face (the fonts module's ``Face``)."""
 
-    def advance(self, ch: str) -> float: ...
+    key: Hashable
+    info: Any  # the source facts: ``hwid`` maps digits to their half-width forms
+    name: str
+    ttf_path: object  # os.PathLike
+    ascender: float
+    descender: float
+
+    def halt(self, ch: str) -> tuple[float, float] | None: ...
+
+    def glyphs(self, text: str) -> tuple[float, tuple[int, ...]]: ...
 
 
 class FontSource(Protocol):
@@ -59,21 +69,21 @@ class Atom(NamedTuple):
 
     text: str
     cls: Cls
-    face: Hashable  # key of the face that draws it
+    face: FaceRef  # the face that draws it
     size: float  # pt
-    width: float  # pt, natural advance (a full-width mark counts its blank halves)
+    width: float  # pt, natural width of its box (a full-width mark counts its blank halves)
     lblank: float  # pt of blank on the left that compression may remove (opening marks)
     rblank: float  # pt of blank on the right (closing marks, pauses, stops)
     squeeze: float  # pt a mark may give mid-line when pushing in (style)
+    advance: float  # pt the font advances for its text (its glyphs as the font draws them)
+    halt: float | None  # em the face's ``halt`` form moves a lone mark (GPOS), None: no such form
+    gids: tuple[int, ...]  # the face's glyph of each character of its text (cmap)
+    variant: str  # "hwid": its digits in their half-width form (GSUB hwid; the face applies it)
     glue: float = 0.0  # pt of glue before this atom (gap or word space); 0 at a line start
     glue_min: float = 0.0  # pt the glue may shrink to
     stretch_glue: bool = False  # glue is a word space or gap (expands first when justifying)
     breakable: bool = False  # may a line end just before this atom?
     space: bool = False  # the glue came from a typed space (its text is kept mid-line)
-
-    @property
-    def is_punct(self) -> bool:
-        return self.cls in PUNCT_CLASSES
 
 
 #: A paragraph's atoms as one tuple per field, in ``Atom``'s field order (``columns``): the
@@ -141,30 +151,106 @@ def _cjk_side(cls: Cls) -> bool:
     return cls in (Cls.HAN, Cls.SYMBOL)
 
 
-#: measured atoms per font source: (role, weight, text, class, half-width digits) →
-#: (face key, width, left blank, right blank) in em.  Fonts do not change within a process.
-_MEASURED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-#: atoms already built, per font source and style: {id(style): (style, {(role, weight,
-#: size): _RunAtoms})}.  The style is kept with its id, so the id cannot be reused.
-_BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-#: hanzi atoms per font source, shared by every run and style that sets them alike:
-#: {(role, weight, size, half-width digits, joint): _Hanzi}.  (A hanzi's box depends on
-#: the style only through the half-width digit face; its glue and break, the joint.)
-_HANZI: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+class Box(NamedTuple):
+    """The fields of an ``Atom`` that its unit decides whatever its neighbours (same names)."""
+
+    face: FaceRef
+    size: float
+    width: float
+    lblank: float
+    rblank: float
+    squeeze: float
+    advance: float
+    halt: float | None
+    gids: tuple[int, ...]
+    variant: str
+
+
+class Joint(NamedTuple):
+    """The fields of an ``Atom`` that the atom before it decides (same names)."""
+
+    glue: float
+    glue_min: float
+    stretch_glue: bool
+    breakable: bool
+    space: bool
+
+
+#: an atom is (text, class, *box, *joint): checked here, so atoms are built from the named
+#: parts by position (one C call) and a field added to one and not the other fails at import
+if Atom._fields != ("text", "cls", *Box._fields, *Joint._fields):
+    raise ImportError("Atom's fields are not text, cls, then Box's and Joint's fields")
+
+
+class MarkStyle(NamedTuple):
+    """Every style field that decides a mark's box beyond its face (clreq §3); the box of any
+    other unit depends on the style only through ``halfwidth_digits`` (its face)."""
+
+    punctuation: str
+    half_width_marks: str
+    squeeze: dict[str, float]
+    full_width_min: float
+
+    @classmethod
+    def of(cls, style: CompositionStyle) -> MarkStyle:
+        return cls(style.punctuation, style.half_width_marks, dict(style.squeeze), style.full_width_min)
+
+
+class AtomCache:
+    """The atoms one font source has made, kept with it (``cache_of``): fonts do not change
+    within a build, so a unit is measured once, and each atom built once per style and
+    context.  Every key is a value (a style, a font key), never an object's identity."""
+
+    def __init__(self, fonts: FontSource) -> None:
+        self.fonts = weakref.ref(fonts)  # kept by the font source: no cycle through it
+        #: (role, weight, text, class, half-width digits) → (face, advance (em), halt
+        #: placement, glyph ids, variant)
+        self.measured: dict[tuple[str, str, str, Cls, bool],
+                            tuple[FaceRef, float, float | None, tuple[int, ...], str]] = {}
+        self.refs: dict[Hashable, FaceRef] = {}  # the record of each face, made once
+        #: (style, role, weight, size) → the atoms of such runs
+        self.runs: dict[tuple[CompositionStyle, str, str, float], _RunAtoms] = {}
+        #: hanzi, shared by every style that sets them alike: (role, weight, size, half-width
+        #: digits, joint) → by character.  A hanzi's box reads no other style field (only a
+        #: mark's reads the ``MarkStyle``), its glue and break permission are the joint.
+        self.hanzi: dict[tuple[str, str, float, bool, Joint], _Hanzi] = {}
+
+    def face_ref(self, face: Face) -> FaceRef:
+        ref = self.refs.get(face.key)
+        if ref is None:
+            ref = self.refs[face.key] = FaceRef.of(face)
+        return ref
+
+    def run_atoms(self, style: CompositionStyle, role: str, weight: str, size: float) -> _RunAtoms:
+        key = (style, role, weight, size)
+        made = self.runs.get(key)
+        if made is None:
+            made = self.runs[key] = _RunAtoms(self, role, weight, size, style)
+        return made
+
+
+_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def cache_of(fonts: FontSource) -> AtomCache:
+    """The ``AtomCache`` of a font source, living as long as it does."""
+    cache = _CACHES.get(fonts)
+    if cache is None:
+        cache = _CACHES[fonts] = AtomCache(fonts)
+    return cache
 
 
 class _Hanzi(dict):
     """Atoms of hanzi of one font and size with one joint (glue, break permission before
     them), by character; built on first use."""
 
-    def __init__(self, run: _RunAtoms, joint: tuple[float, float, bool, bool, bool]) -> None:
+    def __init__(self, run: _RunAtoms, joint: Joint) -> None:
         super().__init__()
         self.run = run  # a run that measures them (any with the same face and size)
         self.joint = joint
 
     def __missing__(self, ch: str) -> Atom:
-        # tuple.__new__: the fields in order, without Atom's Python-level __new__
-        atom = self[ch] = tuple.__new__(Atom, (ch, Cls.HAN, *self.run.box(ch, Cls.HAN), *self.joint))
+        atom = self[ch] = Atom._make((ch, Cls.HAN, *self.run.box(ch, Cls.HAN), *self.joint))
         return atom
 
 
@@ -172,13 +258,13 @@ class _RunAtoms:
     """The atoms of one run's font and size in one style, each built once: keyed by the
     unit's text and class and by its context (the class before it, a typed space)."""
 
-    def __init__(self, fonts: FontSource, role: str, weight: str, size: float,
+    def __init__(self, cache: AtomCache, role: str, weight: str, size: float,
                  style: CompositionStyle) -> None:
-        self.fonts = weakref.ref(fonts)  # the caches are weakly keyed by the font source
-        self.measured = _MEASURED.setdefault(fonts, {})
-        self.shared_hanzi = _HANZI.setdefault(fonts, {})
+        self.cache = cache
         self.role, self.weight, self.size, self.style = role, weight, size, style
-        self._boxes: dict[tuple[str, Cls], tuple[Hashable, float, float, float, float, float]] = {}
+        self.halfwidth_digits = style.halfwidth_digits
+        self.marks = MarkStyle.of(style)
+        self._boxes: dict[tuple[str, Cls], Box] = {}
         self._hanzi: dict[tuple[Cls | None, bool], _Hanzi] = {}
         self.after_hanzi = self.hanzi(Cls.HAN, False)  # most atoms of a page
         self.other: dict[tuple[str, Cls, Cls | None, bool], Atom] = {}
@@ -188,65 +274,66 @@ class _RunAtoms:
         found = self._hanzi.get((prev_cls, typed_space))
         if found is None:
             joint = self.joint(Cls.HAN, prev_cls, typed_space)
-            key = (self.role, self.weight, self.size, self.style.halfwidth_digits, joint)
-            found = self.shared_hanzi.get(key)
+            key = (self.role, self.weight, self.size, self.halfwidth_digits, joint)
+            shared = self.cache.hanzi
+            found = shared.get(key)
             if found is None:
-                found = self.shared_hanzi[key] = _Hanzi(self, joint)
+                found = shared[key] = _Hanzi(self, joint)
             self._hanzi[prev_cls, typed_space] = found
         return found
 
     def make(self, text: str, cls: Cls, prev_cls: Cls | None, typed_space: bool) -> Atom:
         """A new atom: measured in its face, with glue and break permission after ``prev_cls``."""
-        return Atom(text, cls, *self.box(text, cls), *self.joint(cls, prev_cls, typed_space))
+        return Atom._make((text, cls, *self.box(text, cls), *self.joint(cls, prev_cls, typed_space)))
 
-    def box(self, text: str, cls: Cls) -> tuple[Hashable, float, float, float, float, float]:
-        """Atom fields face … squeeze of a unit, whatever its neighbours."""
+    def box(self, text: str, cls: Cls) -> Box:
+        """The ``Box`` of a unit, whatever its neighbours: its face's (``halfwidth_digits``
+        picks the face), and for a mark what ``self.marks`` makes of its blank halves."""
         found = self._boxes.get((text, cls))
         if found is not None:
             return found
-        style, em = self.style, self.size
-        hw = style.halfwidth_digits
+        em, hw = self.size, self.halfwidth_digits
         key = (self.role, self.weight, text, cls, hw)
-        hit = self.measured.get(key)
+        hit = self.cache.measured.get(key)
         if hit is None:
-            face = self.fonts().resolve(self.role, self.weight, text[0], hw)
-            hit = self.measured[key] = (face.key, *_measure(text, cls, face, 1.0))
-        face_key, width, lblank, rblank = hit
-        width, lblank, rblank = width * em, lblank * em, rblank * em
-        if cls in PUNCT_CLASSES:  # only these marks have blank halves (_measure)
-            if text in style.half_width_marks and (lblank or rblank):
-                width, lblank, rblank = width - lblank - rblank, 0.0, 0.0
-            squeeze = min(style.squeeze.get(cls.value, 0.0) * em, lblank + rblank)
+            fonts = self.cache.fonts()
+            assert fonts is not None  # the cache lives only as long as its font source
+            face = fonts.resolve(self.role, self.weight, text[0], hw)
+            # only a mark or a · may be set narrower than its glyph, and drawn in its halt form
+            halt = face.halt(text) if cls in _MAY_HALT and len(text) == 1 else None
+            ref = self.cache.refs.get(face.key) or self.cache.face_ref(face)
+            advance, gids = face.glyphs(text)
+            hit = self.cache.measured[key] = (ref, advance, halt[0] if halt else None, gids,
+                                              _face_variant(face, text))
+        face_ref, advance, halt, gids, variant = hit
+        squeeze = lblank = rblank = 0.0
+        if cls in PUNCT_CLASSES:
+            width, lblank, rblank, squeeze = _mark_widths(self.marks, text, cls, advance, em)
+        elif cls is Cls.LONG:
+            width = 2.0 * em  # —— and …… are 2 em, drawn as one unit (GB/T 15834 5.1.4-5)
+        elif cls is Cls.MIDDOT:
+            width = 0.5 * em  # · is ½ em in GB, centred (5.1.7)
         else:
-            squeeze = 0.0  # nothing to give
-        found = self._boxes[text, cls] = (face_key, em, width, lblank, rblank, squeeze)
+            width = advance * em
+        found = self._boxes[text, cls] = Box(face_ref, em, width, lblank, rblank, squeeze,
+                                             advance * em, halt, gids, variant)
         return found
 
-    def joint(self, cls: Cls, prev_cls: Cls | None,
-              typed_space: bool) -> tuple[float, float, bool, bool, bool]:
-        """Atom fields glue … space of a unit of ``cls`` after one of ``prev_cls``."""
+    def joint(self, cls: Cls, prev_cls: Cls | None, typed_space: bool) -> Joint:
+        """The ``Joint`` of a unit of ``cls`` after one of ``prev_cls``."""
         if prev_cls is None:  # a paragraph's first atom: no glue, no break before it
-            return 0.0, 0.0, False, False, typed_space
+            return Joint(0.0, 0.0, False, False, typed_space)
         if typed_space or cls is Cls.WESTERN or prev_cls is Cls.WESTERN:
             return _join(prev_cls, cls, self.size, self.style, typed_space)
         # no glue: only the break permission
-        return 0.0, 0.0, False, may_break(prev_cls, cls, self.style.prohibition), False
-
-
-def _run_atoms(fonts: FontSource, style: CompositionStyle) -> dict[tuple[str, str, float], _RunAtoms]:
-    by_style = _BUILT.get(fonts)
-    if by_style is None:
-        by_style = _BUILT.setdefault(fonts, {})
-    entry = by_style.get(id(style))
-    if entry is None or entry[0] is not style:
-        entry = by_style[id(style)] = (style, {})
-    return entry[1]
+        return Joint(0.0, 0.0, False, may_break(prev_cls, cls, self.style.prohibition), False)
 
 
 def prepare(runs: Iterable[TextRun], style: CompositionStyle, fonts: FontSource) -> list[Atom]:
     """Atoms of a paragraph, with glue and break permissions resolved."""
     atoms: list[Atom] = []
-    built = _run_atoms(fonts, style)
+    cache = cache_of(fonts)
+    built: dict[tuple[str, str, float], _RunAtoms] = {}
     prev_cls: Cls | None = None
     pending_space = False
     han, space = Cls.HAN, Cls.SPACE
@@ -254,7 +341,7 @@ def prepare(runs: Iterable[TextRun], style: CompositionStyle, fonts: FontSource)
         key = (run.role, run.weight, run.size)
         made = built.get(key)
         if made is None:
-            made = built[key] = _RunAtoms(fonts, run.role, run.weight, run.size, style)
+            made = built[key] = cache.run_atoms(style, run.role, run.weight, run.size)
         other = made.other
         for hanzi, chars in groupby(run.text, is_hanzi):
             part = "".join(chars)
@@ -276,24 +363,34 @@ def prepare(runs: Iterable[TextRun], style: CompositionStyle, fonts: FontSource)
     return atoms
 
 
-def _measure(text: str, cls: Cls, face: Face, em: float) -> tuple[float, float, float]:
-    """Natural width and compressible blanks (pt) of one atom."""
-    if cls is Cls.LONG:
-        return 2 * em, 0.0, 0.0  # —— and …… are 2 em, drawn as one unit (GB/T 15834 5.1.4-5)
-    if cls is Cls.MIDDOT:
-        return 0.5 * em, 0.0, 0.0  # · is ½ em in GB, centred (5.1.7)
-    if len(text) == 1:  # most atoms: the same value as the sum below
-        width = face.advance(text) * em
-    else:
-        width = sum(face.advance(c) for c in text) * em
-    if cls in PUNCT_CLASSES and width > 0.9 * em:
-        half = width / 2  # full-width mark: one half is ink, the other blank (clreq §3.1)
-        return width, (half if cls is Cls.OPEN else 0.0), (0.0 if cls is Cls.OPEN else half)
-    return width, 0.0, 0.0
+_MAY_HALT = PUNCT_CLASSES | {Cls.MIDDOT}
 
 
-def _join(prev_cls: Cls, cls: Cls, em: float, style: CompositionStyle,
-          typed_space: bool) -> tuple[float, float, bool, bool, bool]:
+def _face_variant(face: Face, text: str) -> str:
+    """"hwid" if ``face`` sets digits of ``text`` in their half-width form, else ""."""
+    if getattr(face.key, "halfwidth_digits", False) and not face.info.hwid.keys().isdisjoint(
+            map(ord, text)):
+        return "hwid"
+    return ""
+
+
+def _mark_widths(style: MarkStyle, text: str, cls: Cls, advance: float,
+                 em: float) -> tuple[float, float, float, float]:
+    """Width, left and right blank, and squeeze (pt) of a mark whose glyph advances ``advance`` em."""
+    lblank = rblank = 0.0
+    if advance > style.full_width_min:
+        half = advance / 2  # full-width mark: one half is ink, the other blank (clreq §3.1)
+        lblank, rblank = (half, 0.0) if cls is Cls.OPEN else (0.0, half)
+    width, lblank, rblank = advance * em, lblank * em, rblank * em
+    if style.punctuation == "centered":
+        lblank = rblank = 0.0  # the ink sits in the middle: no half is blank
+    elif (lblank or rblank) and sets_half_width(style.punctuation, style.half_width_marks,
+                                                text, cls.value):
+        width, lblank, rblank = width - lblank - rblank, 0.0, 0.0
+    return width, lblank, rblank, min(style.squeeze.get(cls.value, 0.0) * em, lblank + rblank)
+
+
+def _join(prev_cls: Cls, cls: Cls, em: float, style: CompositionStyle, typed_space: bool) -> Joint:
     """Glue and break permission between two neighbours: (glue, glue_min, stretch_glue,
     breakable, space) of an atom of ``cls`` at ``em`` pt after one of ``prev_cls``."""
     glue = glue_min = 0.0
@@ -308,14 +405,14 @@ def _join(prev_cls: Cls, cls: Cls, em: float, style: CompositionStyle,
         stretch_glue = True
     elif typed_space:
         glue = style.word_space * em
-        glue_min = min(glue, 0.25 * em)
+        glue_min = min(glue, style.word_space_min * em)
         stretch_glue = True
     if typed_space and western_pair:
         space = False  # the gap replaces it: keep no space character in the text
     breakable = may_break(prev_cls, cls, style.prohibition)
     if prev_cls is Cls.WESTERN and cls is Cls.WESTERN and not typed_space:
         breakable = False  # 5G, 360°: one western unit unless a space parts them
-    return glue, glue_min, stretch_glue, breakable, space
+    return Joint(glue, glue_min, stretch_glue, breakable, space)
 
 
 _width = attrgetter("width")
@@ -343,12 +440,16 @@ def split_overlong(atoms: list[Atom], limit: float, fonts: FontSource,
         if a.cls is not Cls.WESTERN or a.width <= room + 1e-6 or len(a.text) < 2:
             k += 1
             continue
-        role, weight, hw = a.face[0], a.face[1], bool(a.face[2]) if len(a.face) > 2 else False
+        role, weight, hw = a.face.key[0], a.face.key[1], bool(a.face.key[2])
         pieces = []
         for n, ch in enumerate(a.text):
             face = fonts.resolve(role, weight, ch, hw)
-            piece = Atom(ch, Cls.WESTERN, face.key, a.size, face.advance(ch) * a.size, 0.0, 0.0,
-                         0.0, 0.0, 0.0, False, True, False)
+            advance, gids = face.glyphs(ch)
+            width = advance * a.size
+            piece = Atom(ch, Cls.WESTERN, cache_of(fonts).face_ref(face), a.size, width, lblank=0.0, rblank=0.0,
+                         squeeze=0.0, advance=width, halt=None, gids=gids,
+                         variant=_face_variant(face, ch),
+                         breakable=True)
             if n == 0:  # the first letter keeps the word's glue and break permission
                 piece = piece._replace(glue=a.glue, glue_min=a.glue_min, stretch_glue=a.stretch_glue,
                                        breakable=a.breakable, space=a.space)

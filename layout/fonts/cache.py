@@ -96,3 +96,75 @@ def file_sha256(path: Path, cache: Path | None = None) -> str:
         with contextlib.suppress(OSError):
             write_json(memo_file, memo)
     return digest
+
+
+# -- sealed entries: a cached font proves itself ------------------------------------------
+
+#: Beside every cached font ``<name>.seal.json``: its SHA-256, size and converter version.
+SEAL_SUFFIX = ".seal.json"
+_VERIFIED: set[tuple[str, int, int, int]] = set()  # (path, size, mtime, inode) checked this process
+
+
+def seal_path(path: Path) -> Path:
+    return path.with_name(path.name + SEAL_SUFFIX)
+
+
+def store(path: Path, data: bytes, converter: int) -> None:
+    """Write a cached font and its seal (the seal first: a reader never sees a font
+    without the seal that vouches for it)."""
+    write_json(seal_path(path), {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+                                 "converter": converter})
+    atomic_write(path, data)
+
+
+def damage(path: Path, converter: int) -> str | None:
+    """Why the cached font at ``path`` cannot be used ("" if absent, None if it is sound):
+    no seal, another converter version, another size or other bytes than sealed."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    if key in _VERIFIED:
+        return None
+    seal = read_json(seal_path(path))
+    if seal is None:
+        return "has no readable seal (written by an older version, or damaged)"
+    if seal.get("converter") != converter:
+        return f"was made by converter version {seal.get('converter')!r}, not {converter}"
+    if seal.get("size") != st.st_size:
+        return f"is {st.st_size} bytes, its seal says {seal.get('size')!r}"
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if h.hexdigest() != seal.get("sha256"):
+        return "does not match the SHA-256 of its seal (overwritten or damaged)"
+    _VERIFIED.add(key)
+    return None
+
+
+def present(path: Path, converter: int) -> bool:
+    """Whether a sound cached font is at ``path`` (a damaged one counts as absent: the
+    caller rebuilds it, and the rebuild replaces it)."""
+    return damage(path, converter) is None
+
+
+def discard_damaged(path: Path, converter: int) -> str | None:
+    """Remove a damaged cached font (and its seal) so that it is rebuilt; the reason, if
+    it was damaged."""
+    if not damage(path, converter):
+        return None
+    with locked(path):
+        reason = damage(path, converter)
+        if not reason:
+            return None
+        for p in (path, seal_path(path)):
+            with contextlib.suppress(OSError):
+                p.unlink()
+    return reason

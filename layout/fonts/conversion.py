@@ -1,7 +1,7 @@
 """Converting a FontSet's faces: which file each face becomes, and building it.
 
-A source face is resolved once per build (``converted``): its SHA-256 (warned about
-once when it differs from the manifest), its cached source facts, the code points of
+A source face is resolved once per build (``converted``): its SHA-256 (a warning to the
+build's diagnostics when it differs from the manifest), its cached source facts, the code points of
 the repertoire it covers and the cached TrueType file those make.  ``ensure`` converts
 one face in this process, ``prepare`` several in worker processes at once.
 """
@@ -18,13 +18,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from layout.errors import ResourceError, SourcePos, warn
+from layout.context import Diagnostics
+from layout.errors import ResourceError, SourcePos
 from layout.fonts import cache, convert
 from layout.fonts.manifest import FaceSpec
 from layout.fonts.repertoire import BASE_VERSION, CodeRanges, base_repertoire, digest, in_base
 from layout.fonts.source import SourceInfo, source_info
-
-_WARNED: set[tuple[str, str]] = set()
 
 
 class Coverage:
@@ -61,8 +60,13 @@ def _ps_safe(name: str) -> str:
 class Conversions:
     """The converted files of one repertoire (the issue's characters + GB2312)."""
 
-    def __init__(self, cache_dir: Path, base: frozenset[int] | None, extra: frozenset[int]) -> None:
-        """``base`` None: the default base repertoire (GB2312 and CJK punctuation)."""
+    def __init__(
+        self, cache_dir: Path, base: frozenset[int] | None, extra: frozenset[int],
+        diagnostics: Diagnostics | None = None,
+    ) -> None:
+        """``base`` None: the default base repertoire (GB2312 and CJK punctuation);
+        warnings (a font that changed, a damaged cached font) go to ``diagnostics``."""
+        self.diagnostics = Diagnostics() if diagnostics is None else diagnostics
         self.cache_dir = cache_dir
         self._custom_base = base
         self.extra = extra
@@ -71,6 +75,7 @@ class Conversions:
         self._jobs: dict[Path, convert.ConvertJob] = {}
         self._covered_sets: dict[tuple[str, int], frozenset[int]] = {}
         self._bases: dict[tuple[Path, int, str | None], ConvertedFace] = {}
+        self._checked: set[Path] = set()  # cached fonts proved sound (or rebuilt) in this build
 
     @functools.cached_property
     def repertoire(self) -> frozenset[int]:
@@ -94,12 +99,12 @@ class Conversions:
                 SourcePos(str(spec.path)),
             )
         sha = cache.file_sha256(spec.path, self.cache_dir)
-        if spec.sha256 and sha != spec.sha256.lower() and (str(spec.path), sha) not in _WARNED:
-            _WARNED.add((str(spec.path), sha))
-            warn(
+        if spec.sha256 and sha != spec.sha256.lower():
+            self.diagnostics.warn(
                 SourcePos(str(spec.path)),
                 f"SHA-256 {sha[:16]}… differs from the manifest ({spec.sha256[:16]}…): "
                 "the font changed, so line breaks may differ from earlier builds",
+                "font-changed",
             )
         info = source_info(spec, sha, self.cache_dir)
         name = f"{_ps_safe(spec.psname or info.psname)}-L{convert.CONVERTER_VERSION}"
@@ -160,7 +165,8 @@ class Conversions:
     def ensure(self, base: ConvertedFace) -> Path:
         """The face's converted file, converted now if needed (``prepare`` usually did)."""
         path = base.out
-        if not path.is_file():
+        self._check_cached(path)
+        if not cache.present(path, convert.CONVERTER_VERSION):
             job = self._job(base)
             path, built = convert.build(job)
             convert.record(job, built)
@@ -170,7 +176,8 @@ class Conversions:
         """Convert the faces of ``bases`` whose files are missing, ``workers`` at once."""
         jobs: dict[Path, convert.ConvertJob] = {}
         for base in bases:
-            if not base.out.is_file():
+            self._check_cached(base.out)
+            if not cache.present(base.out, convert.CONVERTER_VERSION):
                 jobs[base.out] = self._job(base)
         todo = sorted(jobs.values(), key=lambda job: -len(job.codepoints))
         if workers > 1 and len(todo) > 1:
@@ -182,3 +189,12 @@ class Conversions:
                 results = pool.map(convert.build_family, todo)
                 for job, (_, built) in zip(todo, results, strict=True):
                     convert.record(job, built)
+
+    def _check_cached(self, path: Path) -> None:
+        """A damaged cached font is removed, with a warning, and rebuilt."""
+        if path in self._checked:
+            return
+        self._checked.add(path)
+        reason = cache.discard_damaged(path, convert.CONVERTER_VERSION)
+        if reason:
+            self.diagnostics.warn(SourcePos(str(path)), f"cached font {reason}: rebuilt", "font-cache")

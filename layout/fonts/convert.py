@@ -259,12 +259,12 @@ def build(job: ConvertJob) -> tuple[Path, bool]:
 
     Runs in worker processes too, so it does not count: the caller calls ``record``.
     """
-    if job.out.is_file():
+    if cache.present(job.out, CONVERTER_VERSION):
         return job.out, False
     with cache.locked(job.out):
-        if job.out.is_file():  # another process built it while we waited
+        if cache.present(job.out, CONVERTER_VERSION):  # another process built it while we waited
             return job.out, False
-        cache.atomic_write(job.out, build_font(job))
+        cache.store(job.out, build_font(job), CONVERTER_VERSION)
     return job.out, True
 
 

@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from layout.context import Diagnostics
 from layout.errors import InputError, ResourceError
 from layout.fonts import cache, coverage, woff2
 from layout.fonts.conversion import Conversions, ConvertedFace
@@ -28,13 +29,15 @@ class FontSet:
 
     def __init__(
         self, manifest: Manifest, cache_dir: Path, base: frozenset[int] | None,
-        extra: frozenset[int],
+        extra: frozenset[int], diagnostics: Diagnostics | None = None,
     ) -> None:
-        """``base`` None: the default base repertoire (GB2312 and CJK punctuation)."""
+        """``base`` None: the default base repertoire (GB2312 and CJK punctuation);
+        warnings (a font that changed) go to ``diagnostics``."""
+        self.diagnostics = Diagnostics() if diagnostics is None else diagnostics
         self.manifest = manifest
         self.cache_dir = cache_dir
         self.extra = extra
-        self.conversions = Conversions(cache_dir, base, extra)
+        self.conversions = Conversions(cache_dir, base, extra, self.diagnostics)
         self.provenance = Provenance()
         self._faces: dict[tuple[str, str, bool], Face] = {}
         self._asked: dict[tuple[str, str, bool], Face] = {}  # (role, weight, hw asked for)
@@ -50,6 +53,7 @@ class FontSet:
         cache_dir: Path | str | None = None,
         base_chars: Iterable[str] | str | None = None,
         environ: Mapping[str, str] | None = None,
+        diagnostics: Diagnostics | None = None,
     ) -> FontSet:
         """Read the manifest; ``extra_chars`` = every character the issue uses.
 
@@ -59,7 +63,7 @@ class FontSet:
         man = load_manifest(Path(manifest) if manifest else None, env)
         cdir = Path(cache_dir) if cache_dir else cache.cache_dir(env)
         base = None if base_chars is None else codepoints(base_chars)
-        return cls(man, cdir, base, codepoints(extra_chars))
+        return cls(man, cdir, base, codepoints(extra_chars), diagnostics)
 
     @property
     def repertoire(self) -> frozenset[int]:

@@ -37,18 +37,30 @@ class Advances:
     where building a dict of 7800 floats cost ~2 ms a face in every process.
     """
 
-    __slots__ = ("_adv", "_cps")
+    __slots__ = ("_adv", "_cps", "_gids")
 
-    def __init__(self, cps: array[int], adv: array[float]) -> None:
-        if len(cps) != len(adv):
-            raise ValueError("code points and advances differ in number")
-        self._cps, self._adv = cps, adv
+    def __init__(self, cps: array[int], adv: array[float], gids: array[int]) -> None:
+        if not len(cps) == len(adv) == len(gids):
+            raise ValueError("code points, advances and glyph ids differ in number")
+        self._cps, self._adv, self._gids = cps, adv, gids
 
     def __getitem__(self, cp: int) -> float:
         i = bisect_left(self._cps, cp)
         if i == len(self._cps) or self._cps[i] != cp:
             raise KeyError(cp)
         return self._adv[i]
+
+    def glyphs(self, text: str) -> tuple[float, tuple[int, ...]]:
+        """The advance (em, summed in order) and the glyph id of each character of ``text``,
+        with one look-up per character (``KeyError`` naming the first code point not mapped)."""
+        cps, adv, gids, advances, out = self._cps, self._adv, self._gids, [], []
+        for cp in map(ord, text):
+            i = bisect_left(cps, cp)
+            if i == len(cps) or cps[i] != cp:
+                raise KeyError(cp)
+            advances.append(adv[i])
+            out.append(gids[i])
+        return sum(advances), tuple(out)
 
     def __contains__(self, cp: object) -> bool:
         i = bisect_left(self._cps, cp)  # type: ignore[call-overload]
@@ -60,15 +72,16 @@ class Advances:
     def items(self) -> Iterator[tuple[int, float]]:
         return zip(self._cps, self._adv, strict=True)
 
-    def to_bytes(self) -> tuple[bytes, bytes]:
-        return self._cps.tobytes(), self._adv.tobytes()
+    def to_bytes(self) -> tuple[bytes, bytes, bytes]:
+        return self._cps.tobytes(), self._adv.tobytes(), self._gids.tobytes()
 
     @classmethod
-    def from_bytes(cls, cps: bytes, adv: bytes) -> Advances:
-        a, b = array("I"), array("d")
+    def from_bytes(cls, cps: bytes, adv: bytes, gids: bytes) -> Advances:
+        a, b, c = array("I"), array("d"), array("I")
         a.frombytes(cps)
         b.frombytes(adv)
-        return cls(a, b)
+        c.frombytes(gids)
+        return cls(a, b, c)
 
 
 @dataclass(frozen=True)
@@ -77,11 +90,13 @@ class TTFMetrics:
     advances: Advances  # code point → advance in em
     ascender: float
     descender: float
-    unmapped: dict[str, float]  # glyph name → advance (em) of each glyph no code point maps
+    unmapped: dict[str, tuple[float, int]]  # glyph name → (advance in em, glyph id) of each
+    # glyph no code point maps
 
 
 _METRICS: dict[tuple[str, int, int], TTFMetrics] = {}
-METRICS_VERSION = 4  # 4: advances of the unmapped glyphs (hwid digits) by name
+#: 3: advances as arrays; 4: with glyph ids; 5: and the unmapped glyphs' (hwid digits)
+METRICS_VERSION = 5
 
 
 def metrics_path(path: Path) -> Path:
@@ -91,8 +106,9 @@ def metrics_path(path: Path) -> Path:
 
 def _metrics_of(raw: dict) -> TTFMetrics:
     upm = raw["upm"]
-    advances = Advances(array("I", raw["cps"]), array("d", (adv / upm for adv in raw["adv"])))
-    unmapped = {name: adv / upm for name, adv in raw["unmapped"].items()}
+    advances = Advances(array("I", raw["cps"]), array("d", (adv / upm for adv in raw["adv"])),
+                        array("I", raw["gid"]))
+    unmapped = {name: (adv / upm, gid) for name, (adv, gid) in raw["unmapped"].items()}
     return TTFMetrics(upm, advances, raw["asc"] / upm, raw["desc"] / upm, unmapped)
 
 
@@ -129,7 +145,8 @@ def load_metrics(path: Path) -> TTFMetrics:
 
 def _read_metrics(path: Path) -> dict:
     """upm, ascender and descender (font units), each mapped code point's advance and
-    each unmapped glyph's (by name: the half-width digits a face reaches by ``hwid``)."""
+    glyph id, and each unmapped glyph's (by name: the half-width digits a face reaches
+    by ``hwid``)."""
     from fontTools.ttLib import TTFont
 
     font = TTFont(str(path), lazy=True)
@@ -138,18 +155,19 @@ def _read_metrics(path: Path) -> dict:
         hmtx = font["hmtx"].metrics
         cmap = font.getBestCmap() or {}
         mapped = set(cmap.values())
-        unmapped = {name: hmtx[name][0] for name in font.getGlyphOrder()
+        unmapped = {name: (hmtx[name][0], n) for n, name in enumerate(font.getGlyphOrder())
                     if name not in mapped and name != ".notdef"}
         os2 = font["OS/2"] if "OS/2" in font else None
         if os2 is not None and os2.sTypoAscender - os2.sTypoDescender > 0:
             asc, desc = os2.sTypoAscender, os2.sTypoDescender
         else:
             asc, desc = font["hhea"].ascent, font["hhea"].descent
+        gid = {name: n for n, name in enumerate(font.getGlyphOrder())}
     finally:
         font.close()
     cps = sorted(cmap)
     return {"upm": upm, "asc": asc, "desc": desc, "cps": cps, "adv": [hmtx[cmap[cp]][0] for cp in cps],
-            "unmapped": unmapped}
+            "gid": [gid[cmap[cp]] for cp in cps], "unmapped": unmapped}
 
 
 class Face:
@@ -199,11 +217,35 @@ class Face:
         if self.key.halfwidth_digits:
             name = self.info.hwid.get(ord(ch))
             if name is not None:
-                return self.metrics.unmapped[name]
+                return self.metrics.unmapped[name][0]
         try:
             return self.metrics.advances[ord(ch)]
         except KeyError:
             raise KeyError(f"{ch!r} U+{ord(ch):04X} is not in face {self.name}") from None
+
+    def glyphs(self, text: str) -> tuple[float, tuple[int, ...]]:
+        """The advance of ``text`` in em (the sum of its characters' ``advance``) and the glyph
+        id of each of its characters in ``ttf_path``: its cmap's, or for a digit of a face
+        that sets digits half width its ``hwid`` form's (GSUB, read by name: no derived
+        file maps it); ``KeyError`` if one is not mapped."""
+        try:
+            advance, gids = self.metrics.advances.glyphs(text)
+        except KeyError as exc:
+            ch = chr(exc.args[0])
+            raise KeyError(f"{ch!r} U+{ord(ch):04X} is not in face {self.name}") from None
+        hwid = self.info.hwid if self.key.halfwidth_digits else None
+        if hwid and not hwid.keys().isdisjoint(map(ord, text)):
+            out = list(gids)
+            advance = 0.0
+            for i, ch in enumerate(text):
+                name = hwid.get(ord(ch))
+                if name is None:
+                    advance += self.metrics.advances[ord(ch)]
+                else:
+                    adv, out[i] = self.metrics.unmapped[name]
+                    advance += adv
+            gids = tuple(out)
+        return advance, gids
 
     @property
     def ascender(self) -> float:

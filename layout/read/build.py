@@ -8,6 +8,7 @@ collected, then reported together.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -16,8 +17,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from layout.compose.style import STYLES
-from layout.errors import Diagnostic, InputError, ResourceError, SourcePos
+from layout.compose.style import STYLES, CompositionStyle, from_attributes
+from layout.errors import Diagnostic, InputError, ResourceError, SourcePos, clip
 from layout.read.model import (
     Article,
     Box,
@@ -41,8 +42,31 @@ from layout.read.model import (
 from layout.read.parse import NS, SourceFile, parse, q
 from layout.read.units import MM, parse_length, parse_size
 
-#: The largest page PDF allows (ISO 32000 user-space limit of 14 400 units, 5080 mm).
+#: The xml:lang attribute (the issue's language, a note's own language).
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+#: The largest page PDF allows (ISO 32000 user-space limit of 14 400 units, 5080 mm);
+#: also the largest length anywhere in an issue.
 MAX_PAGE = 14400.0
+#: Type sizes: 4 pt (below 八号, 5 pt, nothing is legible) to 400 pt (a 141 mm character).
+MIN_SIZE, MAX_SIZE = 4.0, 400.0
+#: Leadings and line pitches: 1 pt to 1000 pt.
+MIN_LEADING, MAX_LEADING = 1.0, 1000.0
+#: Counts: pages per issue, frames per page, columns per frame, lines per region, styles.
+MAX_PAGES = 500
+MAX_FRAMES_PER_PAGE = 500
+MAX_FRAMES = 5000  # in an issue: a 100-page paper has about 3000
+MAX_COLUMNS = 50
+MAX_REGION_LINES = 5000
+MAX_STYLE_DEPTH = 32
+MAX_INDENT = 100.0
+MAX_CHARS_PER_ZI = 1000.0  # columnChars, gutterChars
+#: The narrowest a character can be set, in ems (a Latin "i" is about 0.25): text needing
+#: more room than its frame has at this width is overset whatever the composer does.
+MIN_ADVANCE_EM = 0.2
+#: The most characters an issue may hold (a 100-page issue of full pages).
+MAX_CHARS = 1_000_000
+#: Overlap errors reported per page (the rest would only repeat the same mistake).
+MAX_OVERLAP_REPORTS = 20
 
 #: Characters that never belong in printed text (C0/C1 controls, non-characters).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u2028\u2029]")
@@ -76,6 +100,9 @@ class Builder:
         self.resource_problems: list[Diagnostic] = []
         self.ids: dict[str, SourcePos] = {}
         self.styles: dict[str, TextStyle] = {}
+        #: composition styles a text style may name: the built-in ones and the house ones
+        self.compositions: dict[str, CompositionStyle] = dict(STYLES)
+        self.house: list[CompositionStyle] = []  # declared in <styles>, in order
         self.geometries: dict[str, Geometry] = {}
         self.geo: Geometry | None = None
         self.base_dir = Path(src.path).resolve().parent
@@ -90,8 +117,14 @@ class Builder:
         zi, line = (geo.body_size, geo.line_pitch) if geo else (9.0, 11.25)
         value = parse_length(el.get(attr), zi, line)
         if positive and value <= 0:
-            self.error(el, f"{attr}={el.get(attr)!r} must be greater than zero")
+            self.error(el, f"{attr}={clip(el.get(attr))!r} must be greater than zero")
             return 1.0
+        if abs(value) > MAX_PAGE:
+            self.error(el, f"{attr}={clip(el.get(attr))!r} is larger than a page may be ({MAX_PAGE:.0f}pt)")
+            return 1.0
+        if attr == "leading" and not MIN_LEADING <= value <= MAX_LEADING:
+            self.error(el, f"leading={clip(el.get(attr))!r} is outside {MIN_LEADING:g}pt to {MAX_LEADING:g}pt")
+            return max(MIN_LEADING, min(value, MAX_LEADING))
         return value
 
     def register_id(self, el: etree._Element) -> str:
@@ -107,7 +140,11 @@ class Builder:
         """A font size; zero prints nothing (and divides by zero), so it is refused."""
         value = parse_size(el.get(attr))
         if value <= 0:
-            self.error(el, f"{attr}={el.get(attr)!r} must be greater than zero")
+            self.error(el, f"{attr}={clip(el.get(attr))!r} must be greater than zero")
+            return 9.0
+        if not MIN_SIZE <= value <= MAX_SIZE:
+            self.error(el, f"{attr}={clip(el.get(attr))!r} is outside the sizes type is set in "
+                       f"({MIN_SIZE:g}pt to {MAX_SIZE:g}pt)")
             return 9.0
         return value
 
@@ -156,12 +193,15 @@ class Builder:
         if el.get("indent") is not None:
             changes["indent"] = float(el.get("indent"))
             if changes["indent"] < 0:  # the first line would start left of its frame
-                self.error(el, f"indent={el.get('indent')!r} must not be negative")
+                self.error(el, f"indent={clip(el.get('indent'))!r} must not be negative")
+                changes["indent"] = 0.0
+            elif changes["indent"] > MAX_INDENT:
+                self.error(el, f"indent={clip(el.get('indent'))!r} is more than {MAX_INDENT:g} characters")
                 changes["indent"] = 0.0
         comp = el.get("composition")
         if comp is not None:
-            if comp not in STYLES:
-                known = ", ".join(sorted(STYLES))
+            if comp not in self.compositions:
+                known = ", ".join(sorted(self.compositions))
                 self.error(el, f"unknown composition style {comp!r} (known: {known})")
             else:
                 changes["composition"] = comp
@@ -197,11 +237,30 @@ class Builder:
         styles_el = root.find(q("styles"))
         if styles_el is not None:
             self.read_styles(styles_el, base)
-        pages = tuple(self.page(p, n) for n, p in enumerate(root.iterfind(q("page")), 1))
+        page_els = list(root.iterfind(q("page")))
+        if len(page_els) > MAX_PAGES:
+            self.error(page_els[MAX_PAGES], f"{len(page_els)} pages; an issue has at most {MAX_PAGES}")
+            raise InputError(self.problems)
+        total = 0
+        for page_el in page_els:
+            frames = sum(1 for child in page_el if isinstance(child.tag, str))
+            total += frames
+            if frames > MAX_FRAMES_PER_PAGE:
+                self.error(page_el, f"{frames} frames on one page; a page holds at most {MAX_FRAMES_PER_PAGE}")
+        if total > MAX_FRAMES and not self.problems:
+            self.error(root, f"{total} frames in the issue; an issue holds at most {MAX_FRAMES}")
+        if self.problems:
+            raise InputError(self.problems)
+        pages = tuple(self.page(p, n) for n, p in enumerate(page_els, 1))
         issue = Issue(
             id=root.get("id"), meta=meta, pages=pages, source=self.src.path,
-            base_dir=str(self.base_dir),
+            base_dir=str(self.base_dir), compositions=tuple(self.house),
         )
+        chars = sum(len(p.text) for page in pages for item in page.items
+                    for p in (getattr(item, "blocks", ()) or getattr(item, "items", ())))
+        if chars > MAX_CHARS:
+            self.problems.append(Diagnostic(SourcePos(self.src.path), f"the issue holds {chars:,} characters "
+                                            f"of text; an issue holds at most {MAX_CHARS:,}"))
         if self.problems:
             raise InputError(self.problems)
         if self.resource_problems:
@@ -220,12 +279,15 @@ class Builder:
         return Meta(
             paper=value("paper"), date=value("date"), edition=value("edition"),
             issue_number=value("issueNumber"),
-            language=self.root.get("{http://www.w3.org/XML/1998/namespace}lang"),
+            language=self.root.get(XML_LANG),
             title=self.text(title) if title is not None else None,
             note=self.text(note) if note is not None else None,
+            note_language=note.get(XML_LANG) if note is not None else None,
         )
 
     def read_styles(self, el: etree._Element, base: TextStyle) -> None:
+        for c in el.iterfind(q("composition")):  # first: a text style may name them
+            self.composition(c)
         pending: dict[str, etree._Element] = {}
         for s in el.iterfind(q("style")):
             if s.get("name") in pending:  # else the first declaration would be silently ignored
@@ -238,20 +300,50 @@ class Builder:
                 continue
             self._resolve_style(s.get("name"), pending, base, set())
 
+    def composition(self, el: etree._Element) -> None:
+        """A house composition style: a built-in or earlier declared one, changed."""
+        name, based = el.get("name"), el.get("basedOn", "clreq")
+        if name in self.compositions:
+            self.error(el, f"composition style {name!r} is already defined")
+            return
+        if based not in self.compositions:
+            known = ", ".join(sorted(self.compositions))
+            self.error(el, f"basedOn={based!r} names no composition style (known: {known})")
+            return
+        style, problems = from_attributes(self.compositions[based], name, dict(el.attrib))
+        for problem in problems:
+            self.error(el, f"composition style {name!r}: {problem}")
+        if not problems:
+            self.compositions[name] = style
+            self.house.append(style)
+
     def _resolve_style(self, name: str, pending: dict, base: TextStyle, seen: set) -> TextStyle:
-        if name in self.styles:
-            return self.styles[name]
-        el = pending[name]
-        parent = base
-        based = el.get("basedOn")
-        if based is not None:
+        """The style ``name`` over its ``basedOn`` chain, resolved from the root down
+        (iteratively: a chain's length costs no stack)."""
+        chain = [name]
+        while True:
+            el = pending[chain[-1]]
+            based = el.get("basedOn")
+            if based is None or based in self.styles:
+                break
             if based not in pending:
-                self.error(el, f"basedOn={based!r} names no declared style")
-            elif based in seen:
-                self.error(el, f"style {name!r} is based on itself through {based!r}")
-            else:
-                parent = self._resolve_style(based, pending, base, seen | {name})
-        self.styles[name] = self._apply(el, parent)
+                self.error(el, f"basedOn={clip(based)!r} names no declared style")
+                break
+            if based in chain:
+                self.error(el, f"style {clip(chain[-1])!r} is based on itself through {clip(based)!r}")
+                break
+            if len(chain) >= MAX_STYLE_DEPTH:
+                self.error(pending[name], f"style {clip(name)!r}: its basedOn chain is longer than "
+                           f"{MAX_STYLE_DEPTH} styles")
+                break
+            chain.append(based)
+        for link in reversed(chain):
+            if link in self.styles:
+                continue
+            el = pending[link]
+            based = el.get("basedOn")
+            parent = self.styles.get(based, base) if based is not None else base
+            self.styles[link] = self._apply(el, parent)
         return self.styles[name]
 
     def geometry(self, el: etree._Element) -> Geometry:
@@ -259,7 +351,11 @@ class Builder:
         body = self.size(grid, "bodySize")
         pitch = parse_length(grid.get("linePitch"), body, body)
         if pitch <= 0:
-            self.error(grid, f"linePitch={grid.get('linePitch')!r} must be greater than zero")
+            self.error(grid, f"linePitch={clip(grid.get('linePitch'))!r} must be greater than zero")
+            pitch = body
+        elif not MIN_LEADING <= pitch <= MAX_LEADING:
+            self.error(grid, f"linePitch={clip(grid.get('linePitch'))!r} is outside {MIN_LEADING:g}pt "
+                       f"to {MAX_LEADING:g}pt")
             pitch = body
         zi, line = body, pitch
         trim, margins = el.find(q("trim")), el.find(q("margins"))
@@ -284,6 +380,11 @@ class Builder:
             self.error(grid, f"columnChars={grid.get('columnChars')!r} must be greater than zero")
         if geo.gutter_chars < 0:  # columns would overlap
             self.error(grid, f"gutterChars={grid.get('gutterChars')!r} must not be negative")
+        if geo.columns > MAX_COLUMNS:
+            self.error(grid, f"columns={geo.columns} is more than {MAX_COLUMNS}")
+        for attr in ("columnChars", "gutterChars"):
+            if float(grid.get(attr)) > MAX_CHARS_PER_ZI:
+                self.error(grid, f"{attr}={clip(grid.get(attr))!r} is more than {MAX_CHARS_PER_ZI:g}")
         if geo.type_width <= 0 or geo.type_height <= 0:
             self.error(el, "margins leave no type area on the page")
         if pitch < body:
@@ -335,12 +436,17 @@ class Builder:
                     item.pos, f"{_kind(item)} {item.id!r} lies off the page "
                     f"({rect.x:.1f},{rect.y:.1f} {rect.width:.1f}×{rect.height:.1f}pt; "
                     f"page {geo.trim_width:.1f}×{geo.trim_height:.1f}pt)"))
-        for i, (a, ra) in enumerate(frames):
-            for b, rb in frames[i + 1:]:
-                if ra.overlaps(rb) and not (self._overlay(a) or self._overlay(b)):
-                    self.problems.append(Diagnostic(
-                        b.pos, f"{_kind(b)} {b.id!r} overlaps {_kind(a)} {a.id!r} "
-                        f"(declared at {a.pos}); move one or mark it overlay=\"true\""))
+        reported = 0
+        for i, j in _overlapping_pairs([r for _, r in frames]):
+            (a, _), (b, _) = frames[i], frames[j]
+            if self._overlay(a) or self._overlay(b):
+                continue
+            reported += 1
+            if reported > MAX_OVERLAP_REPORTS:
+                break
+            self.problems.append(Diagnostic(
+                b.pos, f"{_kind(b)} {b.id!r} overlaps {_kind(a)} {a.id!r} "
+                f"(declared at {a.pos}); move one or mark it overlay=\"true\""))
         for rule in (i for i in page.items if isinstance(i, Rule)):
             for x, y in ((rule.x1, rule.y1), (rule.x2, rule.y2)):
                 if not (-0.01 <= x <= geo.trim_width + 0.01 and -0.01 <= y <= geo.trim_height + 0.01):
@@ -416,7 +522,7 @@ class Builder:
                   measure: float | None = None) -> Paragraph:
         style = self.style(el, base)
         runs = self.runs(el)
-        if not runs:
+        if not any(_prints(r.text) for r in runs):
             self.error(el, f"empty <{etree.QName(el).localname}>: it prints nothing; remove it")
         if runs and runs[0].kind == "dateline":
             style = replace(style, indent=0.0)  # a run-in 电头 starts the paragraph flush
@@ -451,12 +557,19 @@ class Builder:
             y = geo.type_top + self.length(r, "y")
             width = self.length(r, "width", positive=True)
             lines = int(r.get("lines"))
+            if lines > MAX_REGION_LINES:
+                self.error(r, f"lines={lines} is more than {MAX_REGION_LINES}")
+                lines = 1
             measure = self.length(r, "measure", positive=True) if r.get("measure") else width
             rect = Rect(x, y, width, lines * geo.line_pitch)
             if not frame.contains(rect, eps=0.5):
                 self.error(r, "region lies outside its frame")
             if measure < geo.body_size:
                 self.error(r, f"measure {measure:.1f}pt is narrower than one character")
+            elif measure > width + 0.01:  # its lines would be set outside the region
+                self.error(r, f"measure {measure / geo.body_size:.2f}zi is wider than the region "
+                              f"({width / geo.body_size:.2f}zi): its lines would overflow it by "
+                              f"{measure - width:.1f}pt")
             regions.append(Region(rect=rect, lines=lines, measure=measure))
         return tuple(regions)
 
@@ -483,14 +596,29 @@ class Builder:
         for child in figures + boxes:
             if not rect.contains(child.rect, eps=0.5):
                 self.problems.append(Diagnostic(child.pos, f"{_kind(child)} {child.id!r} lies outside article {ident!r}"))
+        self.check_room(el, ident, rect, blocks)
         comment = _leading_comment(el)
         article = Article(
             id=ident, rect=rect, pos=self.src.pos(el), head=head, byline=byline,
             blocks=tuple(blocks), columns=columns, measure=measure,
             flow=flow, figures=figures, boxes=boxes, tag=tag,
             balance=el.get("balance", "true") in ("true", "1"), evidence=comment,
+            lead=el.get("lead") in ("true", "1"),
         )
         return self._mark_overlay(el, article)
+
+    def check_room(self, el: etree._Element, ident: str, rect: Rect, paragraphs: Sequence[Paragraph]) -> None:
+        """Text that cannot fit its frame even set at its narrowest is overset before any
+        composing (which would cost time in proportion to the text, not to the frame)."""
+        if not paragraphs:
+            return
+        size = min(p.style.size for p in paragraphs)
+        leading = min(p.style.leading or p.style.size for p in paragraphs)
+        room = (rect.width / (MIN_ADVANCE_EM * size) + 1) * (rect.height / leading + 1)
+        chars = sum(len(p.text) for p in paragraphs)
+        if chars > room:
+            self.problems.append(Diagnostic(self.src.pos(el), f"article {ident} overset: its {chars:,} "
+                                            f"characters cannot fit its frame (room for at most {room:,.0f})"))
 
     def check_indents(self, paragraphs: tuple[Paragraph, ...] | list[Paragraph], measure: float) -> None:
         """An indent that leaves no room for one character on the first line would set the
@@ -526,11 +654,11 @@ class Builder:
         src = el.get("src")
         path = None
         if src is not None:
-            resolved = (self.base_dir / src).resolve()
+            resolved = Path(os.path.realpath(self.base_dir / src))  # a link loop stays a path
             if not resolved.is_relative_to(self.base_dir):
-                self.error(el, f"src={src!r} points outside the source folder {self.base_dir}")
-            elif not resolved.is_file():
-                self.resource_problems.append(Diagnostic(self.src.pos(el), f"image not found: {resolved}"))
+                self.error(el, f"src={clip(src)!r} points outside the source folder {self.base_dir}")
+            elif (missing := _missing(resolved)) is not None:
+                self.resource_problems.append(Diagnostic(self.src.pos(el), missing))
             elif (problem := image_problem(resolved)) is not None:
                 self.resource_problems.append(Diagnostic(self.src.pos(el), f"image {src!r}: {problem}"))
             else:
@@ -564,6 +692,9 @@ class Builder:
         tag = self.paragraph(tag_el, replace(base, indent=0.0), "tag") if tag_el is not None else None
         measure = self.length(el, "measure", positive=True) if el.get("measure") else None
         columns = int(el.get("columns") or 1)
+        if columns > MAX_COLUMNS:
+            self.error(el, f"columns={columns} is more than {MAX_COLUMNS}")
+            columns = 1
         col_width = self.check_measure(el, rect, columns, measure)
         flow = self.flow(el.find(q("flow")), rect)
         self.check_indents(paragraphs, min([r.measure for r in flow] or [measure or col_width]))
@@ -589,25 +720,59 @@ class Builder:
 
 
 def image_problem(path: Path) -> str | None:
-    """Why an image cannot be printed, found while reading so that every output (PDF, EPUB)
-    refuses it alike and the message names the <figure>: not an image, truncated, or more
-    pixels than Pillow's decompression-bomb limit (a tiny file may declare 50000×50000)."""
-    import warnings
-
-    from PIL import Image
+    """Why an image cannot be printed (``layout.images``: typed by its bytes, header checked,
+    decoded within a budget), found while reading so that every output refuses it alike
+    and the message names the <figure>."""
+    from layout import images
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                im.load()  # decodes: a truncated or corrupt file fails here, not in a renderer
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        pixels = re.search(r"\d+", str(exc))
-        return (f"declares {int(pixels[0]) / 1e6 if pixels else 0:.0f} million pixels, more than the "
-                f"{(Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} million allowed (a decompression bomb?)")
-    except Exception as exc:  # noqa: BLE001 - whatever Pillow raises, the file is not a usable image
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        return f"not a readable image ({reason})"
+        images.check(path)
+    except images.ImageProblem as exc:
+        return str(exc)
+    return None
+
+
+def _prints(text: str) -> bool:
+    """Whether ``text`` has a character that leaves a mark (not only spaces and invisible
+    format characters such as U+200B)."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Zs", "Zl", "Zp", "Cc")
+               for ch in text)
+
+
+def _overlapping_pairs(rects: Sequence[Rect]) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of overlapping rectangles, in order; near-linear for a page's
+    frames: a sweep over x keeps only the frames whose x-range is still open, and those
+    are searched by y (a page's frames sit side by side in a few columns)."""
+    import bisect
+
+    order = sorted(range(len(rects)), key=lambda k: (rects[k].x, k))
+    active: list[tuple[float, int]] = []  # (y, index) of frames whose right edge is not passed
+    pairs = []
+    for k in order:
+        r = rects[k]
+        active = [(y, n) for y, n in active if rects[n].right > r.x]
+        start = bisect.bisect_left(active, (r.y - _tallest(rects, active), -1))
+        for _y, n in active[start:]:
+            if rects[n].y >= r.bottom:
+                break
+            if r.overlaps(rects[n]):
+                pairs.append((min(k, n), max(k, n)))
+        bisect.insort(active, (r.y, k))
+    return sorted(pairs)
+
+
+def _tallest(rects: Sequence[Rect], active: list[tuple[float, int]]) -> float:
+    return max((rects[n].height for _, n in active), default=0.0)
+
+
+def _missing(path: Path) -> str | None:
+    """Why there is no image file at ``path`` to read (``None`` if there is one)."""
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return f"image not found: {path}"
+    except OSError as exc:  # a name too long, a link loop, no permission
+        return f"image {clip(str(path))}: cannot be read: {exc.strerror}"
     return None
 
 

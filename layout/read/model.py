@@ -30,6 +30,7 @@ class Meta:
     language: str
     title: str | None = None  # a descriptive title when the paper is unknown
     note: str | None = None  # what the source says about how the values were established
+    note_language: str | None = None  # the note's xml:lang when it differs from the issue's
 
     @property
     def display_title(self) -> str:
@@ -253,6 +254,7 @@ class Article:
     tag: Paragraph | None = None  # closing source tag such as （魏宣）
     balance: bool = True
     evidence: str | None = None
+    lead: bool = False  # the editor's 头条 (lead="true"): the cover story of the EPUB
 
     @property
     def title(self) -> str:
@@ -328,6 +330,8 @@ class Issue:
     pages: tuple[Page, ...]
     source: str  # path of the XML file
     base_dir: str  # folder images are resolved against
+    #: house composition styles declared in <styles> (layout.compose.style.CompositionStyle)
+    compositions: tuple = ()
 
     @property
     def articles(self) -> tuple[Article, ...]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 from lxml import etree
 
@@ -19,6 +19,28 @@ from layout.read.units import ZIHAO
 
 NS = "urn:x-newsxml:1"
 MAX_BYTES = 16 * 1024 * 1024  # a page of text is ~100 KB; anything this large is not a page
+#: libxml2's limit on one text node or attribute value (without XML_PARSE_HUGE, which also
+#: lifts its other safeguards): 10,000,000 bytes.
+MAX_TEXT_BYTES = 10_000_000
+
+
+def read_regular(path: str | os.PathLike[str], limit: int, what: str) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, the limit enforced on the
+    bytes read (a file that grows, a device or a pipe cannot get past it).  A FIFO, a
+    device, a socket or a folder is refused before a byte is read, and never blocks:
+    raises ``OSError`` with a message saying what is wrong."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb") as fh:
+        mode = os.fstat(fh.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
+                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                    else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+            raise OSError(f"it is {kind}, not a regular file")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"{what} is larger than {limit // (1024 * 1024)} MiB")
+    return data
 
 
 def q(name: str) -> str:
@@ -38,14 +60,25 @@ def _parser() -> etree.XMLParser:
     )
 
 
-_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_WIDE_BOMS = (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00", b"\xff\xfe", b"\xfe\xff")
+_DECLARED = re.compile(rb"""\A(?:\xef\xbb\xbf)?<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def encoding_problem(data: bytes) -> str | None:
+    """An issue file is UTF-8 (docs/source-format.md): UTF-16/32 or another declared
+    encoding is refused, whatever libxml2 could decode."""
+    if data.startswith(_WIDE_BOMS) or data[:2] in (b"<\x00", b"\x00<"):
+        return "the file is UTF-16 or UTF-32; an issue file must be UTF-8"
+    m = _DECLARED.match(data[:200])
+    if m and m[1].decode("ascii").lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return f"the XML declaration names encoding {m[1].decode('ascii')!r}; an issue file must be UTF-8"
+    return None
 
 
 def doctype_pos(data: bytes, path: str) -> SourcePos | None:
     """Where a DOCTYPE is declared, found before libxml2 sees the bytes: a DTD is refused
     unread (an external one would be opened, an entity bomb expanded while parsing)."""
-    codec = next((c for bom, c in _BOMS if data.startswith(bom)), "latin-1")
-    head = data[: 1 << 20].decode(codec, "replace")
+    head = data[: 1 << 20].decode("utf-8", "replace")
     i = 1 if head.startswith("\ufeff") else 0
     while True:  # skip the prolog's whitespace, XML declaration, PIs and comments
         while i < len(head) and head[i].isspace():
@@ -86,11 +119,18 @@ class SourceFile:
                            f"{MAX_BYTES // (1024 * 1024)} MiB (split it into one file per issue)")
             )
         try:
-            self.data = Path(self.path).read_bytes()
-        except OSError as exc:  # a folder, a permission problem, a vanished file
-            raise InputError(Diagnostic(where, f"cannot read the file: {exc.strerror}")) from None
+            data = read_regular(self.path, MAX_BYTES, "the file")
+        except OSError as exc:  # a folder, a pipe, a device, a permission problem, a vanished file
+            reason = exc.strerror or str(exc)
+            raise InputError(Diagnostic(where, f"cannot read the file: {reason}")) from None
+        problem = encoding_problem(data)
+        if problem:
+            raise InputError(Diagnostic(SourcePos(self.path, 1, 1), problem))
+        # XML reads CR LF and a lone CR as LF: so do our line numbers (libxml2's are then right)
+        self.data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n") if b"\r" in data else data
         self._lines: list[str] | None = None
-        self._nth: dict[str, int] | None = None
+        self._nth: dict[etree._Element, int] | None = None
+        self._start_memo: dict[tuple[int, str], list[int]] = {}
 
     def lines(self) -> list[str]:
         if self._lines is None:  # XML counts only LF as a line end (splitlines also splits at U+0085)
@@ -103,25 +143,34 @@ class SourceFile:
         line = el.sourceline or 0
         col = 0
         if line and isinstance(el.tag, str):
-            local = etree.QName(el).localname
-            text = self.lines()[line - 1] if line <= len(self.lines()) else ""
-            starts = [m.start() for m in re.finditer(rf"<(?:[\w.-]+:)?{re.escape(local)}(?=[\s/>])", text)]
-            if starts:
+            starts = self._starts(line, etree.QName(el).localname)
+            if len(starts) == 1:
+                col = starts[0] + 1
+            elif starts:
                 col = starts[min(self._nth_on_line(el), len(starts) - 1)] + 1
         return SourcePos(self.path, line, col)
 
+    def _starts(self, line: int, local: str) -> list[int]:
+        """Where start tags of ``local`` begin on ``line`` (found once per line and name: a
+        file written on one line would otherwise be searched again for every element)."""
+        key = (line, local)
+        if key not in self._start_memo:
+            text = self.lines()[line - 1] if line <= len(self.lines()) else ""
+            self._start_memo[key] = [m.start() for m in
+                                     re.finditer(rf"<(?:[\w.-]+:)?{re.escape(local)}(?=[\s/>])", text)]
+        return self._start_memo[key]
+
     def _nth_on_line(self, el: etree._Element) -> int:
         """How many elements of the same name start before ``el`` on its line."""
-        tree = el.getroottree()
-        if self._nth is None:
+        if self._nth is None:  # one walk, keyed by the element (getpath is linear in siblings)
             self._nth = {}
             seen: dict[tuple[int, str], int] = {}
-            for e in tree.iter():
+            for e in el.getroottree().iter():
                 if isinstance(e.tag, str):
                     key = (e.sourceline or 0, etree.QName(e).localname)
-                    self._nth[tree.getpath(e)] = seen.get(key, 0)
+                    self._nth[e] = seen.get(key, 0)
                     seen[key] = seen.get(key, 0) + 1
-        return self._nth.get(tree.getpath(el), 0)
+        return self._nth.get(el, 0)
 
     def log_pos(self, entry: etree._LogEntry) -> SourcePos:
         return SourcePos(self.path, entry.line, entry.column + 1 if entry.column else 0)
@@ -136,7 +185,15 @@ def _plain(message: str) -> str:
     if m:
         return f"character U+{int(m[1]):04X} is not allowed in XML 1.0 (remove it)"
     if message.startswith("Invalid bytes in character encoding"):
-        return "bytes that are not UTF-8 (or not the encoding the XML declaration names)"
+        return "bytes that are not UTF-8"
+    if "Text node too long" in message or "Buffer size limit exceeded" in message \
+            or "too big found" in message:
+        return (f"one text, attribute value or comment is longer than {MAX_TEXT_BYTES:,} bytes "
+                "(the limit for one element's text)")
+    if "Maximum entity amplification" in message or "MaxAmplification" in message:
+        return "the document expands to far more text than it holds (refused as a bomb)"
+    if "XML_PARSE_HUGE" in message or "xmlCtxtSet" in message:
+        return re.sub(r",? *(?:try|see) \S+\s*$", "", message.strip()) + " (a limit of the reader)"
     return message
 
 
@@ -159,8 +216,10 @@ def parse(src: SourceFile) -> etree._ElementTree:
         ] or [Diagnostic(SourcePos(src.path, *(exc.position or (0, 0))), f"malformed XML: {exc.msg}")]
         raise InputError(diags[:20]) from None
     docinfo = tree.docinfo
-    if docinfo.internalDTD is not None or docinfo.doctype:
-        raise InputError(Diagnostic(SourcePos(src.path, 1, 1), _NO_DTD))
+    if docinfo.internalDTD is not None or docinfo.doctype:  # doctype_pos found none: say where anyway
+        line = next((n for n, text in enumerate(src.lines(), 1) if "<!DOCTYPE" in text), 1)
+        col = src.lines()[line - 1].find("<!DOCTYPE") + 1 if line <= len(src.lines()) else 1
+        raise InputError(Diagnostic(SourcePos(src.path, line, max(col, 1)), _NO_DTD))
     root = tree.getroot()
     if root.tag != q("issue"):
         raise InputError(

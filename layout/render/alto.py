@@ -29,6 +29,7 @@ from layout.compose.boxes import (
     TextBlock,
 )
 from layout.compose.lines import Glyph
+from layout.context import epoch_from_env
 from layout.read.model import Issue, Rect
 
 ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#"
@@ -36,8 +37,6 @@ XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 SCHEMA_LOCATION = f"{ALTO_NS} http://www.loc.gov/standards/alto/v4/alto-4-4.xsd"
 UNIT = 1200 / 72  # inch1200 per PDF point
-ASCENT, DESCENT = 0.88, 0.12  # the em box around the baseline, as the composer sets it
-DEFAULT_EPOCH = 946684800  # ReportLab's invariant date, 2000-01-01
 
 #: block kinds that carry a structure tag, in the order the tags are declared
 TAGGED = ("kicker", "headline", "subhead", "byline", "caption", "title", "label")
@@ -52,13 +51,8 @@ def u(pt: float) -> int:
 
 
 def source_date() -> int:
-    """SOURCE_DATE_EPOCH, else ReportLab's invariant date: the PDF and ALTO agree."""
-    import os
-
-    try:
-        return int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_EPOCH))
-    except ValueError:
-        return DEFAULT_EPOCH
+    """SOURCE_DATE_EPOCH, else ReportLab's invariant date (``layout.context``, the one parser)."""
+    return epoch_from_env()
 
 
 def iso_date(epoch: int) -> str:
@@ -105,7 +99,7 @@ class Styles:
         self.ids: dict[tuple, str] = {}
 
     def ref(self, g: Glyph) -> str:
-        key = (getattr(g.face, "role", "song"), getattr(g.face, "weight", "regular"), round(g.size, 2))
+        key = (g.face.key[0], g.face.key[1], round(g.size, 2))  # role, weight, size
         if key not in self.ids:
             self.ids[key] = f"TS{len(self.ids) + 1}"
         return self.ids[key]
@@ -135,7 +129,8 @@ class PageRefs:
 class PageWriter:
     """Builds the ALTO tree of one page."""
 
-    def __init__(self, issue: Issue, page: PageLayout, filename: str):
+    def __init__(self, issue: Issue, page: PageLayout, filename: str, epoch: int | None = None):
+        self.epoch = epoch
         self.issue = issue
         self.page = page
         self.filename = filename
@@ -166,7 +161,7 @@ class PageWriter:
         sub(info, "fileName", self.filename)
         proc = sub(d, "Processing", ID="PROC1")
         sub(proc, "processingCategory", "other")
-        sub(proc, "processingDateTime", iso_date(source_date()))
+        sub(proc, "processingDateTime", iso_date(source_date() if self.epoch is None else self.epoch))
         sub(proc, "processingStepDescription",
             "Exported from the composed layout (born digital, not OCR): text and glyph boxes "
             "are those of the typeset page.")
@@ -241,23 +236,24 @@ class PageWriter:
         size = max(g.size for g in glyphs)
         left = placed.x + glyphs[0].x
         right = placed.x + max(g.x + g.width for g in glyphs)
+        top = placed.baseline - placed.line.ascent  # the em boxes' top, from their faces
         refs = {self.styles.ref(g) for g in glyphs}
         line_style = refs.pop() if len(refs) == 1 else None
         el = E("TextLine", ID=self.ids.next("TL"), STYLEREFS=line_style,
-               HPOS=u(left), VPOS=u(placed.baseline - ASCENT * size), WIDTH=u(right - left),
+               HPOS=u(left), VPOS=u(top), WIDTH=u(right - left),
                HEIGHT=u(size), BASELINE=f"{u(left)},{u(placed.baseline)} {u(right)},{u(placed.baseline)}")
         gaps = spaces(placed.line.text, glyphs)
         for i, g in enumerate(glyphs):
             el.append(self.string(placed, g, None if line_style else self.styles.ref(g)))
             if gaps[i] and i + 1 < len(glyphs):
                 end = placed.x + g.x + g.width
-                sub(el, "SP", HPOS=u(end), VPOS=u(placed.baseline - ASCENT * size),
+                sub(el, "SP", HPOS=u(end), VPOS=u(top),
                     WIDTH=max(u(placed.x + glyphs[i + 1].x) - u(end), 0))
         return el
 
     def string(self, placed: PlacedLine, g: Glyph, style: str | None) -> etree._Element:
         return E("String", ID=self.ids.next("ST"), CONTENT=g.text, STYLEREFS=style,
-                 HPOS=u(placed.x + g.x), VPOS=u(placed.baseline - ASCENT * g.size),
+                 HPOS=u(placed.x + g.x), VPOS=u(placed.baseline - g.face.ascent * g.size),
                  WIDTH=u(g.width), HEIGHT=u(g.size))
 
     def refs(self, path: Path) -> PageRefs:
@@ -285,39 +281,42 @@ def page_filename(issue: Issue, number: int) -> str:
     return f"{Path(issue.source).stem}_{number:04d}.alto.xml"
 
 
-def page_bytes(issue: Issue, page: PageLayout) -> tuple[bytes, PageWriter]:
+def page_bytes(issue: Issue, page: PageLayout, epoch: int | None = None) -> tuple[bytes, PageWriter]:
     """The ALTO file of one page, and the writer that knows its IDs."""
-    writer = PageWriter(issue, page, f"{Path(issue.source).stem}.pdf")
+    writer = PageWriter(issue, page, f"{Path(issue.source).stem}.pdf", epoch)
     root = writer.document()
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data, writer
 
 
-def render_alto(issue: Issue, layout: IssueLayout, out_dir: str | Path) -> list[tuple[PageRefs, bytes]]:
+def render_alto(issue: Issue, layout: IssueLayout, out_dir: str | Path,
+                epoch: int | None = None) -> list[tuple[PageRefs, bytes]]:
     """Every page's ALTO bytes with its references, without writing."""
     out = []
     for page in layout.pages:
-        data, writer = page_bytes(issue, page)
+        data, writer = page_bytes(issue, page, epoch)
         out.append((writer.refs(Path(out_dir) / page_filename(issue, page.number)), data))
     return out
 
 
-def write_alto_pages(issue: Issue, layout: IssueLayout, out_dir: str | Path) -> list[PageRefs]:
+def write_alto_pages(issue: Issue, layout: IssueLayout, out_dir: str | Path,
+                     epoch: int | None = None) -> list[PageRefs]:
     """Write one ALTO file per page (atomically); return what METS needs."""
     refs = []
-    for ref, data in render_alto(issue, layout, out_dir):
+    for ref, data in render_alto(issue, layout, out_dir, epoch):
         atomic_write(ref.path, data)
         refs.append(ref)
     return refs
 
 
-def write_alto(issue: Issue, layout: IssueLayout, out_dir: str | Path) -> list[Path]:
+def write_alto(issue: Issue, layout: IssueLayout, out_dir: str | Path, epoch: int | None = None) -> list[Path]:
     """Write ``<stem>_0001.alto.xml``… and a METS ``<stem>.mets.xml`` tying them to the
     articles into ``out_dir``; return the paths (the METS file last).
 
     The METS lists only the ALTO files: the ``archive`` command writes the full package."""
     from layout.render.mets import write_mets
 
-    refs = write_alto_pages(issue, layout, out_dir)
-    mets = write_mets(issue, layout, refs, Path(out_dir) / f"{Path(issue.source).stem}.mets.xml")
+    refs = write_alto_pages(issue, layout, out_dir, epoch)
+    mets = write_mets(issue, layout, refs, Path(out_dir) / f"{Path(issue.source).stem}.mets.xml",
+                      epoch=epoch)
     return [ref.path for ref in refs] + [mets]

@@ -17,8 +17,9 @@ import datetime as dt
 import functools
 import io
 import json
+import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from ebooklib import epub
 from lxml import etree
 
 from layout.atomic import atomic_write
-from layout.errors import ResourceError
+from layout.errors import ResourceError, warn
 from layout.fonts import FontSet
 from layout.read.model import Figure, Issue
 from layout.render import epub_cover, epub_style, epub_xhtml, zipfix
@@ -38,12 +39,22 @@ LANGUAGE = "zh-Hans"
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:x-newsxml:1:epub")
 COVER_IMAGE = "images/cover.png"
 #: Image types every EPUB 3.2 reading system shows; others are re-encoded as PNG.
-CORE_IMAGES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".svg": "image/svg+xml"}
 A11Y_SUMMARY = (
-    "本电子书由报纸版面的源文件生成，按原版面的阅读顺序排列：每篇文章有标题层级，"
-    "目录按版面列出各篇标题，页码列表对应印刷版的版面；图片附有图说，"
-    "原版面未收录的图片只保留图说。"
+    "本电子书由报纸版面的源文件生成，按原版面的阅读顺序排列，每版的头条在前：每篇文章有标题层级，"
+    "标题大小按印刷字号递减，目录按版面列出各篇标题，页码列表对应印刷版的版面；图片附有图说，"
+    "原版面未收录的图片只保留图说。文字可重排，字体与颜色可由阅读软件调整。"
 )
+#: The conformance claim (EPUB Accessibility 1.1 §2.3) and who makes it: the checks the
+#: build runs (epubcheck, Ace by DAISY, axe-core with every rule) on every book.
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+CERTIFIED_BY = "newslayout（自动检查：epubcheck、Ace by DAISY、axe-core）"
+#: Apple Books shows embedded fonts only when the book says so.
+APPLE_OPTIONS_PATH = "META-INF/com.apple.ibooks.display-options.xml"
+APPLE_OPTIONS = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<display_options>\n  <platform name="*">\n'
+    b'    <option name="specified-fonts">true</option>\n  </platform>\n</display_options>\n'
+)
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,29 @@ def book_identifier(issue: Issue) -> str:
 def modified_time(epoch: int) -> dt.datetime:
     """``dcterms:modified`` from SOURCE_DATE_EPOCH, in UTC (ebooklib appends the ``Z``)."""
     return dt.datetime.fromtimestamp(epoch, dt.UTC).replace(tzinfo=None)
+
+
+def build_epoch(issue: Issue, environ: Mapping[str, str] | None = None) -> int:
+    """The book's one date (``dcterms:modified``, the ZIP entries), reproducible and true:
+
+    SOURCE_DATE_EPOCH when set; else the issue's date (midnight UTC) when the source gives
+    it; else the time the source file was last modified, the date its content has.  Never a
+    made-up constant such as 2000-01-01 presented as the book's modification date.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("SOURCE_DATE_EPOCH", "").strip():
+        return zipfix.source_date_epoch(env)
+    if issue.meta.date:
+        try:
+            day = dt.date.fromisoformat(issue.meta.date[:10])
+        except ValueError:
+            pass
+        else:
+            return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+    try:
+        return int(Path(issue.source).stat().st_mtime)
+    except OSError:
+        return zipfix.source_date_epoch(env)
 
 
 def source_description(issue: Issue) -> str:
@@ -99,41 +133,42 @@ def add_metadata(book: epub.EpubBook, issue: Issue) -> None:
     if m.date:
         book.add_metadata("DC", "date", m.date)
     if m.note:
-        book.add_metadata("DC", "description", m.note)
+        book.add_metadata("DC", "description", m.note, {XML_LANG: m.note_language or language(issue)})
     book.add_metadata("DC", "source", source_description(issue), {"id": "src"})
     _meta(book, "source-of", "pagination", refines="#src")
-    for mode in ("textual", "visual"):
+    add_a11y_metadata(book, issue)
+
+
+def add_a11y_metadata(book: epub.EpubBook, issue: Issue) -> None:
+    """Schema.org accessibility metadata and the EPUB Accessibility 1.1 conformance claim."""
+    for mode in ("textual", "visual"):  # the cover and any photographs are images
         _meta(book, "schema:accessMode", mode)
     _meta(book, "schema:accessModeSufficient", "textual")
-    for feature in ("tableOfContents", "pageNavigation", "readingOrder", "structuralNavigation"):
+    features = ["tableOfContents", "pageNavigation", "printPageNumbers", "readingOrder", "structuralNavigation", "displayTransformability"]
+    pictures = [f for p in issue.pages for it in p.items for f in _figures_of(it) if f.src is not None]
+    if pictures and all(epub_xhtml.image_alt(f) for f in pictures):
+        features.append("alternativeText")
+    for feature in features:
         _meta(book, "schema:accessibilityFeature", feature)
     _meta(book, "schema:accessibilityHazard", "none")
     _meta(book, "schema:accessibilitySummary", A11Y_SUMMARY)
+    _meta(book, "dcterms:conformsTo", CONFORMS_TO)
+    _meta(book, "a11y:certifiedBy", CERTIFIED_BY)
 
 
 # -- images ----------------------------------------------------------------------------
 
 
 def _image_bytes(fig: Figure) -> tuple[bytes, str, str]:
-    """(bytes, extension, media type); types outside the core set become PNG."""
-    assert fig.src is not None
-    path = Path(fig.src)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ResourceError(f"figure {fig.id}: cannot read image {path}: {exc}", fig.pos) from exc
-    ext = path.suffix.lower()
-    if ext in CORE_IMAGES:
-        return data, ".jpg" if ext == ".jpeg" else ext, CORE_IMAGES[ext]
-    from PIL import Image  # only for the rare figure in another format (PIL loads its plugins)
+    """(bytes, extension, media type), typed by content; what readers cannot show (CMYK,
+    TIFF, 16 bits) becomes an sRGB JPEG or PNG (``layout.images``)."""
+    from layout import images
 
+    assert fig.src is not None
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            buf = io.BytesIO()
-            im.save(buf, "PNG", optimize=False, compress_level=9)
-    except OSError as exc:
-        raise ResourceError(f"figure {fig.id}: cannot convert image {path}: {exc}", fig.pos) from exc
-    return buf.getvalue(), ".png", "image/png"
+        return images.for_epub(fig.src)
+    except images.ImageProblem as exc:
+        raise ResourceError(f"figure {fig.id}: image {fig.src}: {exc}", fig.pos) from None
 
 
 def figure_images(issue: Issue) -> dict[str, Asset]:
@@ -145,6 +180,22 @@ def figure_images(issue: Issue) -> dict[str, Asset]:
             continue
         data, ext, media = _image_bytes(fig)
         out[fig.id] = Asset(f"images/fig{len(out) + 1:03d}{ext}", data, media)
+    return out
+
+
+def alt_problems(issue: Issue) -> list[tuple[Figure, str]]:
+    """Figures whose image a screen reader cannot describe: no ``alt``, or one that only
+    repeats the caption (the EPUB then gives the image an empty ``alt``)."""
+    out = []
+    for page in issue.pages:
+        for fig in (f for it in page.items for f in _figures_of(it)):
+            if fig.src is None:
+                continue
+            if not (fig.alt or "").strip():
+                what = "the caption is all a reader hears" if fig.caption else "it has no caption either"
+                out.append((fig, f"figure {fig.id!r} has an image but no alt text: {what}"))
+            elif not epub_xhtml.image_alt(fig):
+                out.append((fig, f"figure {fig.id!r}: its alt text repeats the caption; left out of the EPUB"))
     return out
 
 
@@ -170,10 +221,19 @@ class _Nav(epub.EpubNav):
 
 
 class _Writer(epub.EpubWriter):
-    """ebooklib's writer with our navigation document instead of its generated one."""
+    """ebooklib's writer with our navigation document instead of its generated one, the
+    book's language on the OPF ``<package>`` and Apple's display options in META-INF."""
 
     def _get_nav(self, item: epub.EpubNav) -> bytes:
         return item.content
+
+    def _write_opf_file(self, root: etree._Element) -> None:
+        root.set(XML_LANG, self.book.language)
+        super()._write_opf_file(root)
+
+    def _write_container(self) -> None:
+        super()._write_container()
+        self.out.writestr(APPLE_OPTIONS_PATH, APPLE_OPTIONS)
 
 
 def _ncx_toc(entries: Sequence[TocEntry], prefix: str = "toc") -> list:
@@ -207,6 +267,7 @@ class Parts:
     cover: etree._Element
     toc: list[TocEntry]
     images: dict[str, Asset]
+    head_sizes: dict[str, float]  # CSS class → em, from the headlines' print sizes
 
     @property
     def docs(self) -> list[etree._Element]:
@@ -222,18 +283,21 @@ class Parts:
 def build_parts(issue: Issue) -> Parts:
     """The XHTML trees of the pages, the nav and the cover page, and the figures' images."""
     images = figure_images(issue)
+    for fig, message in alt_problems(issue):
+        warn(fig.pos, message)
 
     def href_of(fig: Figure) -> str | None:
         return images[fig.id].href if fig.id in images else None
 
+    lead = epub_xhtml.issue_lead(issue)
     pages = [
-        (f"p{p.number:03d}", epub_xhtml.page_href(p), epub_xhtml.page_document(p, href_of), epub_xhtml.page_title(p))
+        (f"p{p.number:03d}", epub_xhtml.page_href(p), epub_xhtml.page_document(p, href_of, lead), epub_xhtml.page_title(p))
         for p in issue.pages
     ]
     toc = epub_xhtml.toc_entries(issue)
     nav = epub_xhtml.nav_document(issue, toc)
     cover = epub_xhtml.cover_document(COVER_IMAGE, epub_cover.cover_alt(issue))
-    parts = Parts(pages, nav, cover, toc, images)
+    parts = Parts(pages, nav, cover, toc, images, epub_xhtml.head_sizes(issue))
     for tree in parts.docs:
         epub_xhtml.set_language(tree, language(issue))
     return parts
@@ -248,7 +312,7 @@ def assemble(issue: Issue, parts: Parts, fs: FontSet, fonts: bool) -> epub.EpubB
     book = epub.EpubBook()
     add_metadata(book, issue)
     embedded = epub_style.embed_fonts(fs, parts.texts) if fonts else []
-    css = epub_style.stylesheet(embedded, epub_style.chains_of(fs))
+    css = epub_style.stylesheet(embedded, epub_style.chains_of(fs), parts.head_sizes)
     book.add_item(epub.EpubItem(uid="css", file_name=epub_xhtml.CSS_HREF, media_type="text/css", content=css.encode()))
     for f in embedded:
         book.add_item(_asset(f"font-{f.key.role}-{f.key.weight}", Asset(f.href, f.data, "font/woff2")))
@@ -303,13 +367,15 @@ def epub_bytes(book: epub.EpubBook, epoch: int) -> bytes:
 # -- output ----------------------------------------------------------------------------
 
 
-def write_epub(issue: Issue, out_path: str | Path, *, fonts: bool = True, font_set: FontSet | None = None) -> Path:
+def write_epub(issue: Issue, out_path: str | Path, *, fonts: bool = True, font_set: FontSet | None = None,
+               epoch: int | None = None) -> Path:
     """Write the EPUB 3 edition of ``issue`` to ``out_path``; ``fonts=False`` embeds no fonts.
 
     The cover is drawn with the fonts either way.  The bytes depend only on the issue,
-    the fonts, the library versions and ``SOURCE_DATE_EPOCH`` (default 2000-01-01).
+    the fonts, the library versions and the date of ``build_epoch`` (SOURCE_DATE_EPOCH,
+    else the issue's date, else the source file's modification time).
     """
-    epoch = zipfix.source_date_epoch()
+    epoch = build_epoch(issue) if epoch is None else epoch
     parts = build_parts(issue)
     fs = font_set or FontSet.load(extra_chars=_all_chars(issue, parts))
     buf = io.BytesIO()

@@ -1,4 +1,4 @@
-"""The EPUB cover: a PNG drawn with Pillow from what is known of the issue and its first headline.
+"""The EPUB cover: a PNG drawn with Pillow from what is known of the issue and its lead (头条).
 
 Drawn with the book's own fonts (the fonts module's TrueType files), character by
 character along the role's fallback chain, so a character the headline face lacks is
@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
+from layout.compose.classes import NO_END, NO_START, classify
 from layout.fonts import FontSet
 from layout.read.model import Issue
+from layout.render.epub_xhtml import issue_lead
 
 WIDTH, HEIGHT = 900, 1200
 MARGIN = 70
@@ -35,9 +37,8 @@ PNG_LEVEL = 1
 
 RGB = tuple[int, int, int]
 
-#: Characters that may not start a line, and ones that may not end it (禁则, simplified).
-NO_START = set("，。、；：？！）》」』”’〉〕】…—·")
-NO_END = set("（《「『“‘〈〔【")
+#: the 禁则 level of the cover's lines: the composer's tables (layout.compose.classes)
+PROHIBITION = "gb"
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,9 @@ def wrap(glyphs: Sequence[Glyph], width: float) -> list[list[Glyph]]:
     for g in glyphs:
         if line and used + g.advance > width:
             carry: list[Glyph] = []
-            if g.ch in NO_START and len(line) > 1:
+            if classify(g.ch) in NO_START[PROHIBITION] and len(line) > 1:
                 carry = [line.pop()]
-            while len(line) > 1 and line[-1].ch in NO_END:
+            while len(line) > 1 and classify(line[-1].ch) in NO_END[PROHIBITION]:
                 carry.insert(0, line.pop())
             lines.append(line)
             line, used = carry, sum(c.advance for c in carry)
@@ -108,25 +109,46 @@ def _draw_block(
     """Draw each text centred (wrapped if too wide); returns the y below the block."""
     role, weight, size = style
     for text in texts:
-        for line in wrap(fonts.glyphs(text, role, weight, size), WIDTH - 2 * MARGIN):
+        for line in phrases(fonts.glyphs(text, role, weight, size), WIDTH - 2 * MARGIN):
             _draw_line(draw, line, y, fill)
             y += round(size * 1.35)
     return y
 
 
 def cover_texts(issue: Issue) -> tuple[str, list[str]]:
-    """The title (what is known) and the first headline, as the editor's lines."""
-    for art in issue.articles:
-        main = art.head.part("headline") if art.head else None
-        if main is not None:
-            return issue.meta.display_title, [line.text for line in main.lines]
-    return issue.meta.display_title, []
+    """The title (what is known) and the lead's headline, as the editor's lines."""
+    lead = issue_lead(issue)
+    main = lead.head.part("headline") if lead is not None and lead.head else None
+    if main is None:
+        return issue.meta.display_title, []
+    return issue.meta.display_title, [line.text for line in main.lines]
 
 
 def cover_alt(issue: Issue) -> str:
     """The cover's text alternative: the same words the image shows."""
     title, headline = cover_texts(issue)
-    return f"封面：{title}" + (f"；头条：{' '.join(headline)}" if headline else "")
+    return title + (f"；头条：{' '.join(headline)}" if headline else "")
+
+
+def phrases(glyphs: Sequence[Glyph], width: float) -> list[list[Glyph]]:
+    """Lines of a headline that break at its spaces when the phrases fit (增强紧迫感 /
+    找准着力点 / 提高执行力), else character by character with 禁则."""
+    words: list[list[Glyph]] = [[]]
+    for g in glyphs:
+        if g.ch == " ":
+            words.append([])
+        else:
+            words[-1].append(g)
+    words = [w for w in words if w]
+    if len(words) < 2 or any(sum(g.advance for g in w) > width for w in words):
+        return wrap(glyphs, width)
+    lines: list[list[Glyph]] = []
+    for w in words:
+        if lines and sum(g.advance for g in lines[-1]) + sum(g.advance for g in w) + w[0].advance / 2 <= width:
+            lines[-1] += [Glyph(" ", w[0].font, w[0].advance / 2), *w]
+        else:
+            lines.append(list(w))
+    return lines
 
 
 def ramp(bg: RGB, fg: RGB, levels: int = LEVELS) -> list[RGB]:
@@ -148,7 +170,7 @@ def _shades(first: int, levels: int = LEVELS) -> list[int]:
 
 
 def render_cover(issue: Issue, fs: FontSet) -> bytes:
-    """PNG bytes of the cover: a red band with the title, then the first headline."""
+    """PNG bytes of the cover: a red band with the title, then the lead's headline."""
     title, headline = cover_texts(issue)
     fonts = CoverFonts(fs)
     band = 150 + 70 * max(0, len(wrap(fonts.glyphs(title, "hei", "bold", 52), WIDTH - 2 * MARGIN)) - 1)
@@ -156,7 +178,7 @@ def render_cover(issue: Issue, fs: FontSet) -> bytes:
     _draw_block(ImageDraw.Draw(top), fonts, [title], 48, ("hei", "bold", 52), 255)
     page = Image.new("L", (WIDTH, HEIGHT), 0)  # below: coverage of the ink
     draw = ImageDraw.Draw(page)
-    n = sum(len(wrap(fonts.glyphs(t, "hei", "bold", 64), WIDTH - 2 * MARGIN)) for t in headline)
+    n = sum(len(phrases(fonts.glyphs(t, "hei", "bold", 64), WIDTH - 2 * MARGIN)) for t in headline)
     y = band + max(120, (HEIGHT - band - n * round(64 * 1.35)) // 2)  # centred below the band
     draw.rectangle((MARGIN, y - 60, WIDTH - MARGIN, y - 56), fill=255)
     y = _draw_block(draw, fonts, headline, y, ("hei", "bold", 64), 255)

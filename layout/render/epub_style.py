@@ -10,7 +10,8 @@ same order: the reading system falls through to the face that has the glyph.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from lxml import etree
@@ -27,8 +28,12 @@ TAG_FONTS: dict[str, Font] = {
     "h1": ("hei", "bold"),
     "h2": ("hei", "bold"),
     "h3": ("hei", "bold"),
+    "h4": ("hei", "bold"),
+    "h5": ("hei", "bold"),
+    "h6": ("hei", "bold"),
     "aside": ("kai", "regular"),
     "figcaption": ("kai", "regular"),
+    "b": (None, "bold"),
     "em": (None, "bold"),
     "strong": (None, "bold"),
 }
@@ -136,9 +141,10 @@ def chars_by_face(fs: FontSet, texts: dict[tuple[str, str], str]) -> dict[FaceKe
     chars: dict[FaceKey, set[str]] = {}
     for (role, weight), text in sorted(texts.items()):
         for ch in sorted(set(text)):
-            face = fs.resolve_or_none(role, weight, ch) if ch.isspace() else fs.resolve(role, weight, ch)
+            invisible = ch.isspace() or unicodedata.category(ch) == "Cf"  # spaces, word joiners
+            face = fs.resolve_or_none(role, weight, ch) if invisible else fs.resolve(role, weight, ch)
             if face is None:
-                continue  # a space no face maps: the reading system's own space is right
+                continue  # a space or joiner no face maps: nothing is drawn for it
             faces[face.key] = face
             chars.setdefault(face.key, set()).add(ch)
     return {k: (faces[k], "".join(sorted(chars[k]))) for k in sorted(faces)}
@@ -196,10 +202,19 @@ def _font_rules(embedded: set[str], chains: dict[str, tuple[str, ...]] | None) -
     return rules
 
 
-#: Layout rules that do not choose fonts (those come from the tables above).
+#: Layout rules that do not choose fonts (those come from the tables above).  Colours
+#: are ``currentColor`` only, so a reading system's night or sepia theme keeps every rule
+#: and border visible.  Break rules keep heads with their text in paginated readers.
 LAYOUT_CSS = """\
 html { line-break: strict; }
-body { margin: 0 1em; line-height: 1.75; text-align: justify; }
+body {
+  margin: 0 auto;
+  padding: 0 1em;
+  max-width: 36em;
+  line-height: 1.75;
+  text-align: justify;
+  text-autospace: normal;
+}
 p {
   margin: 0;
   text-indent: 2em;
@@ -209,46 +224,87 @@ p {
   overflow-wrap: break-word;
   text-spacing-trim: space-first;
   hanging-punctuation: allow-end;
+  orphans: 2;
+  widows: 2;
 }
-em, strong { font-style: normal; }
+b, em, strong { font-style: normal; }
 .noindent, .byline, .kicker, .subhead, .tag, .box-label, .figure-missing { text-indent: 0; }
 section.page { margin: 0 0 2em 0; }
-header.page-header { text-align: center; border-bottom: 2px solid #000; margin: 0 0 1.5em 0; padding: 0 0 0.5em 0; }
+header.page-header { text-align: center; border-bottom: 2px solid currentColor; margin: 0 0 1.5em 0; padding: 0 0 0.5em 0; }
 header.page-header p { text-indent: 0; text-align: center; }
 h1 { font-size: 1.5em; line-height: 1.3; text-align: center; margin: 0.5em 0; }
+h1, h2, h3, h4, h5, h6 {
+  text-wrap: balance;
+  break-after: avoid;
+  page-break-after: avoid;
+  break-inside: avoid;
+  page-break-inside: avoid;
+}
+h2, h3 { font-size: 1.25em; line-height: 1.35; text-align: center; margin: 0.25em 0; }
+h4, h5, h6 { font-size: 1.1em; line-height: 1.4; text-align: center; margin: 0.5em 0; }
+header.head { margin: 0 0 1em 0; break-inside: avoid; page-break-inside: avoid; break-after: avoid; page-break-after: avoid; }
+header.head > * { break-after: avoid; page-break-after: avoid; }
+header.head.left > * { text-align: start; }
+header.head:not(.left) > * { text-spacing-trim: trim-start; }
+.kicker, .subhead { text-align: center; margin: 0.25em 0; text-wrap: balance; }
+.phrases { word-break: keep-all; overflow-wrap: anywhere; }
+article.lead { margin-bottom: 3em; }
+.byline { margin: 0 0 0.5em 0; break-after: avoid; page-break-after: avoid; }
 .furniture-label { font-size: 1.25em; margin: 0.25em 0; }
-.inverse { display: inline-block; background: #000; color: #fff; padding: 0.1em 0.6em; }
+.inverse { display: inline-block; border: 0.15em solid currentColor; padding: 0.1em 0.6em; }
 .furniture-english { letter-spacing: 0.2em; font-size: 0.75em; }
 .furniture-slogan { font-size: 1.25em; margin: 0.5em 0; }
 .page-meta { font-size: 0.875em; }
 article { margin: 0 0 2em 0; }
-article > header { margin: 0 0 1em 0; }
-h2 { font-size: 1.4em; line-height: 1.35; text-align: center; margin: 0.25em 0; }
-h3 { font-size: 1.1em; line-height: 1.4; text-align: center; margin: 0.5em 0; }
-.kicker, .subhead { text-align: center; margin: 0.25em 0; }
-.byline { margin: 0 0 0.5em 0; }
 .dateline { margin-right: 0.5em; }
 .tag { text-align: right; }
-aside { border: 1px solid #000; padding: 0.5em 1em; margin: 1.5em 0; }
-.box-label { font-size: 0.875em; }
-figure { margin: 1.5em 0; }
-figure img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
-figcaption { font-size: 0.875em; line-height: 1.6; text-align: justify; }
+aside { border: 1px solid currentColor; padding: 0.5em 1em; margin: 1.5em 0; text-autospace: no-autospace; }
+.box-label { font-size: 0.875em; break-after: avoid; page-break-after: avoid; }
+figure { margin: 1.5em 0; break-inside: avoid; page-break-inside: avoid; }
+figure img { display: block; max-width: 100%; max-height: 90vh; height: auto; margin: 0 auto; object-fit: contain; }
+figcaption { font-size: 0.875em; line-height: 1.6; text-align: justify; text-autospace: no-autospace; }
 .credit { display: block; text-align: right; }
-.figure-missing { font-size: 0.75em; color: #555; }
+.figure-missing { font-size: 0.75em; }
+a { color: inherit; }
 nav ol { list-style: none; padding-left: 1em; }
 nav li { margin: 0.25em 0; }
-div.cover { margin: 0; padding: 0; text-align: center; }
-div.cover img { max-width: 100%; max-height: 100%; }
+body.cover-page { margin: 0; padding: 0; max-width: none; }
+main.cover { display: flex; align-items: center; justify-content: center; height: 100vh; margin: 0; padding: 0; }
+main.cover img { display: block; max-width: 100%; max-height: 100vh; width: auto; height: auto; object-fit: contain; }
+.visually-hidden {
+  position: absolute;
+  width: 1px;
+  height: 1px;
+  margin: -1px;
+  padding: 0;
+  overflow: hidden;
+  clip: rect(0 0 0 0);
+  white-space: nowrap;
+  border: 0;
+}
 """
 
 
+def head_size_rules(sizes: Mapping[str, float]) -> list[str]:
+    """One rule per headline print size (``epub_xhtml.head_sizes``): larger print, larger head."""
+    return [f".{cls} {{ font-size: {em:g}em; }}" for cls, em in sizes.items()]
+
+
 def stylesheet(
-    fonts: Sequence[EmbeddedFont], chains: dict[str, tuple[str, ...]] | None = None
+    fonts: Sequence[EmbeddedFont],
+    chains: dict[str, tuple[str, ...]] | None = None,
+    head_sizes: Mapping[str, float] | None = None,
 ) -> str:
-    """The book's CSS: ``@font-face`` for the subsets, font stacks, then the layout rules."""
+    """The book's CSS: ``@font-face`` for the subsets, font stacks, the layout rules, then
+    the headline sizes."""
     embedded = {f.key.role for f in fonts}
-    parts = ['@charset "utf-8";', *font_face_rules(fonts), *_font_rules(embedded, chains), LAYOUT_CSS]
+    parts = [
+        '@charset "utf-8";',
+        *font_face_rules(fonts),
+        *_font_rules(embedded, chains),
+        LAYOUT_CSS,
+        *head_size_rules(head_sizes or {}),
+    ]
     return "\n".join(parts)
 
 

@@ -3,12 +3,18 @@
 Built as lxml trees (never by string pasting, so every text is escaped) and serialised
 whole: ebooklib's own ``EpubHtml.get_content`` re-parses content with an HTML parser and
 rebuilds ``<head>``, which breaks ``<span …/>`` page breaks and drops links.
-The reading order is the model's; the line breaks of the print edition are not kept
-(the text reflows), except the editor's headline lines, shown with ``<br/>``.
+The reading order is the model's, except that a page's lead (头条) comes first; the line
+breaks of the print edition are not kept (the text reflows), except the editor's headline
+lines, shown with ``<br/>``.  Headline levels and sizes come from the print sizes.  A word
+joiner (U+2060) before ``——`` and ``……`` keeps them off the start of a line in every
+reading system, and one before a headline line's last character keeps it from standing
+alone (CSS ``text-wrap: balance`` does the rest where it is supported).
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,7 +25,6 @@ from layout.read.model import (
     Box,
     Figure,
     Furniture,
-    HeadGroup,
     HeadLine,
     Issue,
     Page,
@@ -37,6 +42,16 @@ COVER_HREF = "cover.xhtml"
 
 #: Returns the href of a figure's image in the book, or None when it has none.
 ImageHref = Callable[[Figure], str | None]
+
+WORD_JOINER = "\u2060"
+#: ——/…… (and longer runs of them): UAX #14 lets a line start with them; a word joiner
+#: before the run binds it to the character it follows (clreq: never at a line start).
+_DASHES = re.compile("(?<!\u2060)((?:\u2014\u2014|\u2026\u2026)+)")
+#: Headlines: the heading level of the page's lead; smaller headlines one level below.
+LEAD_LEVEL = 2
+#: Headline font size in em of the body text: the square root of the print ratio (a
+#: 小初 headline over 小五 text, 4x in print, becomes 2 em), within these bounds.
+HEAD_EM_MIN, HEAD_EM_MAX = 1.0, 2.2
 
 
 @dataclass(frozen=True)
@@ -66,14 +81,27 @@ def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str)
         else:
             el.set(name.replace("_", "-"), value)
     if text:
-        el.text = text
+        el.text = keep_dashes(text)
     return el
+
+
+def keep_dashes(text: str) -> str:
+    """A word joiner before each run of ``——``/``……`` (a no-op on text that has one)."""
+    return _DASHES.sub(WORD_JOINER + r"\1", text)
+
+
+def keep_last_pair(text: str) -> str:
+    """A word joiner before the last character of a headline line: no one-character line."""
+    if len(text) >= 2 and not text[-1].isspace() and not text[-2].isspace() and text[-2] != WORD_JOINER:
+        return text[:-1] + WORD_JOINER + text[-1]
+    return text
 
 
 def append_text(el: etree._Element, text: str) -> None:
     """Add text at the end of ``el``'s content (after its last child, if any)."""
     if not text:
         return
+    text = keep_dashes(text)
     if len(el):
         last = el[-1]
         last.tail = (last.tail or "") + text
@@ -109,14 +137,16 @@ def serialize(html: etree._Element) -> bytes:
 # -- page labels -----------------------------------------------------------------------
 
 
-def page_name(page: Page) -> str:
-    """The print page's name: 第3版 for a known label, 第3页 (physical order) when unknown."""
-    label = page.label
-    if label is None:
-        return f"第{page.number}页"
+def label_name(label: str) -> str:
+    """A printed page label as a reader says it: 2 → 第2版, A3 → A3版, 第5版 as given."""
     if label.endswith("版"):
         return label
     return f"第{label}版" if label.isdigit() else f"{label}版"
+
+
+def page_name(page: Page) -> str:
+    """The print page's name: 第3版 for a known label, 第3页 (physical order) when unknown."""
+    return f"第{page.number}页" if page.label is None else label_name(page.label)
 
 
 def page_aria_label(page: Page) -> str:
@@ -159,8 +189,8 @@ def add_runs(el: etree._Element, runs: Sequence[Run]) -> None:
     """Runs as text, or as spans where they differ (the run-in dateline, a role, a weight)."""
     for run in runs:
         classes = _run_classes(run)
-        if run.kind == "em":
-            span = sub(el, "em", run.text)
+        if run.kind == "em":  # the source's <b>: bold, offset, not stressed
+            span = sub(el, "b", run.text)
             if classes:
                 span.set("class", " ".join(classes))
         elif classes:
@@ -197,19 +227,114 @@ def join_lines(lines: Sequence[HeadLine]) -> str:
 # -- articles, boxes, figures ----------------------------------------------------------
 
 
-def add_head(article: etree._Element, head: HeadGroup) -> None:
-    """``<header>``: kicker ``p.kicker``, headline ``h2`` with the editor's lines, ``p.subhead``."""
-    header = sub(article, "header")
+# -- the lead and the headline hierarchy -----------------------------------------------
+
+
+def headline_size(art: Article) -> float | None:
+    """The print size (pt) of the article's headline, None without one."""
+    main = art.head.part("headline") if art.head else None
+    return main.style.size if main is not None else None
+
+
+def page_lead(articles: Sequence[Article]) -> Article | None:
+    """The editor's flagged lead, else the largest head group: headline size, then frame
+    width (the sample's a8: 小初 across 88 zi); the first of equals."""
+    flagged = next((a for a in articles if a.lead), None)
+    if flagged is not None:
+        return flagged
+    headed = [a for a in articles if headline_size(a) is not None]
+    if not headed:
+        return None
+    return max(headed, key=lambda a: (headline_size(a), a.rect.width, -articles.index(a)))
+
+
+def issue_lead(issue: Issue) -> Article | None:
+    """The issue's 头条: an article flagged ``lead`` anywhere, else the front page's lead."""
+    flagged = next((a for a in issue.articles if a.lead), None)
+    if flagged is not None:
+        return flagged
+    for page in issue.pages:
+        lead = page_lead(page.articles)
+        if lead is not None:
+            return lead
+    return None
+
+
+def head_em(size: float, body_size: float) -> float:
+    """A headline's CSS size in em: the square root of its print size over the body's."""
+    em = math.sqrt(size / body_size) if body_size > 0 else 1.0
+    return round(min(max(em, HEAD_EM_MIN), HEAD_EM_MAX), 2)
+
+
+def head_class(size: float) -> str:
+    """The class that sets a headline's size: its print size in tenths of a point."""
+    return f"hs-{round(size * 10)}"
+
+
+def head_sizes(issue: Issue) -> dict[str, float]:
+    """CSS class → font size (em) for every headline size of the issue."""
+    out = {}
+    for page in issue.pages:
+        for art in page.articles:
+            size = headline_size(art)
+            if size is not None:
+                out[head_class(size)] = head_em(size, page.geometry.body_size)
+    return dict(sorted(out.items()))
+
+
+def head_level(art: Article, lead: Article | None) -> int:
+    """h2 for the page's lead and headlines as large as its; h3 for the smaller ones."""
+    size, top = headline_size(art), headline_size(lead) if lead else None
+    if art is lead or size is None or top is None or size >= top:
+        return LEAD_LEVEL
+    return LEAD_LEVEL + 1
+
+
+def reading_order(page: Page, lead: Article | None) -> list[object]:
+    """The page's items with its lead first (the reader meets the 头条 before the briefs)."""
+    items = list(page.items)
+    if lead is not None and lead in items:
+        items.remove(lead)
+        items.insert(0, lead)
+    return items
+
+
+def head_id(art: Article) -> str:
+    return f"{art.id}-title"
+
+
+def add_head(article: etree._Element, art: Article, level: int) -> None:
+    """``<header>``: kicker ``p.kicker``, the headline ``h<level>`` with the editor's lines
+    (sized by its print size), ``p.subhead``.  A head part whose lines hold spaces is
+    written in phrases (增强紧迫感 找准着力点 提高执行力): class ``phrases`` breaks it there."""
+    head = art.head
+    assert head is not None
+    header = sub(article, "header", class_="head" if head.align == "center" else f"head {head.align}")
     for part in head.parts:
+        phrased = " phrases" if any(" " in line.text.strip() for line in part.lines) else ""
         if part.kind == "headline":
-            h2 = sub(header, "h2")
+            h = sub(header, f"h{level}", id=head_id(art), class_=head_class(part.style.size) + phrased)
             for i, line in enumerate(part.lines):
                 if i:
-                    append_text(h2, " ")  # collapses at the line end; keeps the words apart in text
-                    sub(h2, "br")
-                append_text(h2, line.text)
+                    append_text(h, " ")  # collapses at the line end; keeps the words apart in text
+                    sub(h, "br")
+                append_text(h, keep_last_pair(line.text))
         else:
-            sub(header, "p", join_lines(part.lines), class_=part.kind)
+            sub(header, "p", join_lines(part.lines), class_=part.kind + phrased)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def image_alt(fig: Figure) -> str:
+    """The source's ``alt``; empty when there is none or it only repeats the caption (the
+    figcaption is read anyway: a screen reader would say the words twice)."""
+    alt = (fig.alt or "").strip()
+    caption = _squash(fig.caption.text) if fig.caption else ""
+    if alt and caption and _squash(alt) in caption:
+        return ""
+    return alt
 
 
 def add_figure(parent: etree._Element, fig: Figure, image_href: ImageHref) -> None:
@@ -219,8 +344,7 @@ def add_figure(parent: etree._Element, fig: Figure, image_href: ImageHref) -> No
         return  # nothing a reader could see or hear
     el = sub(parent, "figure", id=fig.id)
     if href is not None:
-        alt = fig.alt or (fig.caption.text if fig.caption else "")
-        sub(el, "img", src=href, alt=alt)
+        sub(el, "img", src=href, alt=image_alt(fig))
     else:
         sub(el, "p", "（图片未收录）", class_="figure-missing")
     if fig.caption is None and fig.credit is None:
@@ -234,27 +358,45 @@ def add_figure(parent: etree._Element, fig: Figure, image_href: ImageHref) -> No
 
 
 def add_box(parent: etree._Element, box: Box, heading_level: int) -> None:
-    """A boxed sidebar (相关链接) as a bare ``<aside>``: label, title, items, closing tag."""
+    """A boxed sidebar (相关链接) as an ``<aside>`` named by its title: label, title, items,
+    closing tag."""
     aside = sub(parent, "aside", id=box.id)
     if box.label:
-        sub(aside, "p", box.label, class_="box-label")
+        sub(aside, "p", box.label, class_="box-label", id=f"{box.id}-label")
     if box.title:
-        sub(aside, f"h{heading_level}", join_lines(box.title))
+        sub(aside, f"h{heading_level}", join_lines(box.title), id=f"{box.id}-title")
+    # its accessible name: the title, else the label, else what it is
+    if box.title:
+        aside.set("aria-labelledby", f"{box.id}-title")
+    elif box.label:
+        aside.set("aria-labelledby", f"{box.id}-label")
+    else:
+        aside.set("aria-label", "边栏")
     for para in box.paragraphs:
         add_paragraph(aside, para, heading_level + 1)
 
 
-def add_article(parent: etree._Element, art: Article, image_href: ImageHref) -> None:
-    """``<article>``: header, byline, text, closing tag, then its figures and boxes."""
-    el = sub(parent, "article", id=art.id)
+def article_element(art: Article, image_href: ImageHref, level: int = LEAD_LEVEL, *, lead: bool = False) -> etree._Element:
+    """One article as a detached ``<article>``: header (headline ``h<level>``), byline, text,
+    closing tag, then its figures and boxes.  The web edition's article pages use it too."""
+    el = etree.Element(_q("article"), id=art.id)
+    if lead:
+        el.set("class", "lead")
     if art.head is not None and art.head.parts:
-        add_head(el, art.head)
+        add_head(el, art, level)
+        if art.head.part("headline") is not None:
+            el.set("aria-labelledby", head_id(art))
     for para in art.paragraphs:
-        add_paragraph(el, para)
+        add_paragraph(el, para, level + 1)
     for fig in art.figures:
         add_figure(el, fig, image_href)
     for box in art.boxes:
-        add_box(el, box, 3)
+        add_box(el, box, level + 1)
+    return el
+
+
+def add_article(parent: etree._Element, art: Article, image_href: ImageHref, level: int = LEAD_LEVEL, *, lead: bool = False) -> None:
+    parent.append(article_element(art, image_href, level, lead=lead))
 
 
 # -- pages -----------------------------------------------------------------------------
@@ -280,7 +422,7 @@ def add_page_header(section: etree._Element, page: Page) -> None:
     if ph is not None:
         if ph.section and ph.section != name:
             sub(header, "p", ph.section, class_="furniture-header")
-        meta = " ".join(x for x in (ph.label, ph.date) if x)
+        meta = " ".join(x for x in (label_name(ph.label) if ph.label else None, ph.date) if x)
         if meta:
             sub(header, "p", meta, class_="page-meta")
     for item in page.items:
@@ -293,24 +435,28 @@ def page_title(page: Page) -> str:
     return f"{page_name(page)} {page.section}" if page.section else page_name(page)
 
 
-def page_document(page: Page, image_href: ImageHref) -> etree._Element:
-    """One printed page: a section with its page break, header and items in reading order."""
+def page_document(page: Page, image_href: ImageHref, lead: Article | None = None) -> etree._Element:
+    """One printed page in ``<main>``: its page break, header, then the items with the lead
+    (``lead``, else the page's own) first."""
     html, body = new_document(page_title(page))
-    section = sub(body, "section", class_="page")
+    lead = lead if lead is not None and lead in page.articles else page_lead(page.articles)
+    section = sub(sub(body, "main"), "section", class_="page")
+    # named by ``title``: axe (aria-prohibited-attr) ignores doc-* roles and would take an
+    # aria-label on a span as one without a role; Ace's pagebreak-label accepts either
     sub(
         section,
         "span",
         epub_type="pagebreak",
         role="doc-pagebreak",
         id=page_anchor(page),
-        aria_label=page_aria_label(page),
+        title=page_aria_label(page),
     )
     add_page_header(section, page)
-    for item in page.items:
+    for item in reading_order(page, lead):
         if isinstance(item, Article):
-            add_article(section, item, image_href)
+            add_article(section, item, image_href, head_level(item, lead), lead=item is lead)
         elif isinstance(item, Box):
-            add_box(section, item, 2)
+            add_box(section, item, LEAD_LEVEL + 1)
         elif isinstance(item, Figure):
             add_figure(section, item, image_href)
     return html
@@ -332,12 +478,13 @@ def article_title(art: Article) -> str:
 
 
 def toc_entries(issue: Issue) -> list[TocEntry]:
-    """Page → its articles (by headline) and titled boxes, in reading order."""
+    """Page → its articles (by headline) and titled boxes, in reading order (lead first)."""
     entries = []
+    lead = issue_lead(issue)
     for page in issue.pages:
         href = page_href(page)
         children = []
-        for item in page.items:
+        for item in reading_order(page, lead if lead in page.articles else page_lead(page.articles)):
             if isinstance(item, Article):
                 children.append(TocEntry(f"{href}#{item.id}", article_title(item)))
             elif isinstance(item, Box) and (item.title or item.label):
@@ -347,25 +494,35 @@ def toc_entries(issue: Issue) -> list[TocEntry]:
     return entries
 
 
-def _toc_list(parent: etree._Element, entries: Sequence[TocEntry]) -> None:
+def _toc_list(parent: etree._Element, entries: Sequence[TocEntry], compact: bool, depth: int = 0) -> None:
     ol = sub(parent, "ol")
-    for entry in entries:
+    for i, entry in enumerate(entries):
         li = sub(ol, "li")
+        if compact and depth and i:
+            li.set("hidden", "hidden")  # in the reading system's toc, not in the reading order
         sub(li, "a", entry.title, href=entry.href)
         if entry.children:
-            _toc_list(li, entry.children)
+            _toc_list(li, entry.children, compact, depth + 1)
+
+
+def compact_toc(toc: Sequence[TocEntry]) -> bool:
+    """An issue of several pages shows each page and its lead in the reading order; the
+    rest of the entries are ``hidden`` there (EPUB 3.3 §7.4.2) and still in the toc."""
+    return len(toc) > 1
 
 
 def nav_document(issue: Issue, toc: Sequence[TocEntry]) -> etree._Element:
-    """The navigation document: toc, landmarks (toc, bodymatter) and our own page-list."""
+    """The navigation document: toc, landmarks (cover, toc, bodymatter) and our page-list."""
     html, body = new_document("目录")
-    nav = sub(body, "nav", epub_type="toc", id="toc", role="doc-toc")
-    sub(nav, "h2", "目录")
-    _toc_list(nav, toc)
+    body = sub(body, "main")  # the toc is the document's main content (axe: landmark-one-main)
+    nav = sub(body, "nav", epub_type="toc", id="toc", role="doc-toc", aria_labelledby="toc-title")
+    sub(nav, "h1", "目录", id="toc-title")
+    _toc_list(nav, toc, compact_toc(toc))
 
     marks = sub(body, "nav", epub_type="landmarks", id="landmarks", hidden="hidden")
     sub(marks, "h2", "导览")
     ol = sub(marks, "ol")
+    sub(sub(ol, "li"), "a", "封面", epub_type="cover", href=COVER_HREF)
     sub(sub(ol, "li"), "a", "目录", epub_type="toc", href=f"{NAV_HREF}#toc")
     if issue.pages:
         sub(sub(ol, "li"), "a", "正文", epub_type="bodymatter", href=page_href(issue.pages[0]))
@@ -379,8 +536,11 @@ def nav_document(issue: Issue, toc: Sequence[TocEntry]) -> etree._Element:
 
 
 def cover_document(image_href: str, alt: str) -> etree._Element:
-    """The cover page: the generated cover image alone, with a text alternative."""
+    """The cover page: the generated cover image, with a text alternative, in ``<main>``
+    under a heading that only assistive technology shows."""
     html, body = new_document("封面")
-    div = sub(body, "div", class_="cover")
-    sub(div, "img", src=image_href, alt=alt, role="doc-cover")
+    body.set("class", "cover-page")
+    main = sub(body, "main", class_="cover")
+    sub(main, "h1", "封面", class_="visually-hidden")
+    sub(main, "img", src=image_href, alt=alt, role="doc-cover")
     return html

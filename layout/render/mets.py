@@ -20,8 +20,9 @@ from lxml import etree
 from layout import __version__
 from layout.atomic import atomic_write
 from layout.compose.boxes import Group, IssueLayout
+from layout.context import epoch_from_env as source_date
 from layout.read.model import Article, Figure, Issue
-from layout.render.alto import PageRefs, iso_date, source_date
+from layout.render.alto import PageRefs, iso_date
 
 METS_NS = "http://www.loc.gov/METS/"
 MODS_NS = "http://www.loc.gov/mods/v3"
@@ -229,13 +230,13 @@ def logical_div(parent: etree._Element, n: int, group: Group, refs: PageRefs, al
 
 
 def render_mets(issue: Issue, layout: IssueLayout, pages: list[PageRefs], base: Path,
-                pdf: Path | None = None, epub: Path | None = None) -> bytes:
+                pdf: Path | None = None, epub: Path | None = None, epoch: int | None = None) -> bytes:
     """The METS document; files are referenced relative to ``base`` (the METS folder)."""
     root = etree.Element(f"{{{METS_NS}}}mets", nsmap=NSMAP)
     for k, v in (("OBJID", issue.id), ("TYPE", "newspaper issue"), ("LABEL", issue.meta.display_title),
                  (f"{{{XSI_NS}}}schemaLocation", SCHEMA_LOCATION)):
         root.set(k, v)
-    header(root)
+    header(root, epoch)
     files = file_refs(pages, base, pdf, epub)
     media = tuple(dict.fromkeys(f.mimetype for f in files))
     dmd(root, "DMD_ISSUE", issue_mods(issue, len(layout.pages), media))
@@ -256,8 +257,9 @@ def render_mets(issue: Issue, layout: IssueLayout, pages: list[PageRefs], base: 
                           pretty_print=True)
 
 
-def header(root: etree._Element) -> None:
-    hdr = M("metsHdr", root, CREATEDATE=iso_date(source_date()), RECORDSTATUS="complete")
+def header(root: etree._Element, epoch: int | None = None) -> None:
+    hdr = M("metsHdr", root, CREATEDATE=iso_date(source_date() if epoch is None else epoch),
+            RECORDSTATUS="complete")
     agent = M("agent", hdr, ROLE="CREATOR", TYPE="OTHER", OTHERTYPE="SOFTWARE")
     M("name", agent, f"layout {__version__}")
     M("note", agent, "Chinese newspaper typesetting; files generated from the issue XML")
@@ -300,7 +302,7 @@ def physical(root: etree._Element, issue: Issue, pages: list[PageRefs], alto_ids
 
 
 def write_mets(issue: Issue, layout: IssueLayout, pages: list[PageRefs], out: str | Path,
-               pdf: Path | None = None, epub: Path | None = None) -> Path:
+               pdf: Path | None = None, epub: Path | None = None, epoch: int | None = None) -> Path:
     """Write the METS file ``out``; the files it lists must already be written."""
     out = Path(out)
-    return atomic_write(out, render_mets(issue, layout, pages, out.parent, pdf, epub))
+    return atomic_write(out, render_mets(issue, layout, pages, out.parent, pdf, epub, epoch))

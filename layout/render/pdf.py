@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +28,13 @@ from reportlab.lib.utils import ImageReader
 from layout import __version__
 from layout.atomic import atomic_write
 from layout.compose.boxes import FigureBox, Group, IssueLayout, PageLayout, PlacedLine
-from layout.compose.lines import Glyph
+from layout.compose.lines import FaceRef, Glyph
+from layout.context import epoch_from_env
 from layout.errors import ResourceError, SourcePos
 from layout.read.model import Issue
 from layout.read.units import MM
 from layout.render import reportlab_adapter as rl
-from layout.render.pdf_fonts import CidFont, FontFile, glyph_ids
+from layout.render.pdf_fonts import CidFont, FontFile
 from layout.render.pdf_tags import Tagger
 
 BLEED = 3 * MM
@@ -52,49 +52,71 @@ ABUT = 0.02
 class PdfOptions:
     proof: bool = False
     grid: bool = False
+    epoch: int | None = None  # the build's date (None: SOURCE_DATE_EPOCH, via layout.context)
 
 
 class DocumentFonts:
-    """The document's Type 0 fonts: one per face file and direction, made on first use.
+    """The document's Type 0 fonts: one per face file and writing direction, made on first use.
 
-    ``run`` gives, for a face key and a text, the font, the glyphs as a hex string, their
-    advance and whether ToUnicode maps them back exactly; it is worked out once per
-    (face, text) in a document (a page draws ~6000 glyphs of ~1100 characters).
+    Glyphs are drawn as the layout records them: the font is the file of the glyph's
+    ``FaceRef``, the glyph ids are the record's ``gids`` (the composer read them from the
+    face: its cmap, or for a half-width-digit face its ``hwid`` forms), so no glyph id is
+    derived here a second time.  ``run`` gives, for a face, glyph ids and their text, the
+    font, the glyphs as a hex string, their advance and whether ToUnicode maps them back
+    exactly; it is worked out once per run in a document (a page draws ~6000 glyphs of
+    ~1100 characters).
+
+    A glyph of variant "halt" (a compressed mark) is drawn with its own glyph id: the
+    converted faces keep no GSUB or GPOS (and GPOS ``halt`` substitutes no glyph, it
+    moves and narrows one), so there is no halt glyph to take.  The record's ``dx`` places
+    the halt form's origin; ``halt_shift`` adds back the form's placement (GPOS, from the
+    face's source facts), so the original glyph's ink lands where the halt form's would.
+    Its full advance then overlaps its neighbour, which ``PageDrawer.actual_text`` marks.
     """
 
     def __init__(self, fontset, canvas) -> None:
-        self.fontset = fontset
+        self.fontset = fontset  # the slug's face and the ``halt`` placements
         self.canvas = canvas
         self._files: dict[Path, FontFile] = {}
-        self._fonts: dict[tuple[Path, bool], CidFont] = {}
-        self._by_key: dict[tuple[Hashable, bool], tuple[object, CidFont]] = {}
-        self._runs: dict[tuple[Hashable, str, bool], tuple[CidFont, str, float, bool]] = {}
+        self._fonts: dict[tuple[str, bool], CidFont] = {}
+        self._runs: dict[tuple[str, tuple[int, ...], str, bool], tuple[CidFont, str, float, bool]] = {}
+        self._halts: dict[tuple[Hashable, str], float] = {}
 
-    def font(self, key: Hashable, vertical: bool = False) -> tuple[object, CidFont]:
-        hit = self._by_key.get((key, vertical))
-        if hit is not None:
-            return hit
-        face = self.fontset.face(*key)
-        path = Path(face.ttf_path)
-        cid = self._fonts.get((path, vertical))
+    def font(self, face: FaceRef, vertical: bool = False) -> CidFont:
+        """The Type 0 font of ``face``'s file in one writing direction."""
+        cid = self._fonts.get((face.path, vertical))
         if cid is None:
+            path = Path(face.path)
             file = self._files.get(path)
-            if file is None:
+            if file is None:  # a half-width-digit face draws from its face's file
                 file = self._files[path] = FontFile(path, face.name.removesuffix("-HW"))
-            cid = self._fonts[(path, vertical)] = CidFont(file, f"C{len(self._fonts) + 1}", vertical)
+            cid = self._fonts[(face.path, vertical)] = CidFont(file, f"C{len(self._fonts) + 1}",
+                                                               vertical)
             rl.add_font(self.canvas, cid.resource, lambda doc, cid=cid: type0(cid, doc))
-        hit = self._by_key[(key, vertical)] = (face, cid)
-        return hit
+        return cid
 
-    def run(self, key: Hashable, text: str, vertical: bool = False) -> tuple[CidFont, str, float, bool]:
+    def run(self, face: FaceRef, gids: tuple[int, ...], text: str,
+            vertical: bool = False) -> tuple[CidFont, str, float, bool]:
         """(font, glyphs as hex, advance in thousandths of the size, mapped back exactly)
-        of ``text`` in the face ``key``, in a horizontal or vertical line."""
-        k = (key, text, vertical)
+        of glyphs ``gids`` drawn for ``text`` in ``face``, in a horizontal or vertical line."""
+        k = (face.path, gids, text, vertical)
         hit = self._runs.get(k)
         if hit is None:
-            face, cid = self.font(key, vertical)
-            hit = self._runs[k] = (cid, *cid.use(glyph_ids(face, cid.file, text), text))
+            cid = self.font(face, vertical)
+            hit = self._runs[k] = (cid, *cid.use(gids, text))
         return hit
+
+    def halt_shift(self, g: Glyph) -> float:
+        """pt from a "halt" glyph's recorded origin to where its own glyph is drawn: the
+        placement GPOS ``halt`` gives the mark (0 for a glyph of another variant)."""
+        if g.variant != "halt":
+            return 0.0
+        k = (g.face.key, g.text)
+        placement = self._halts.get(k)
+        if placement is None:
+            adjust = self.fontset.face(*g.face.key).halt(g.text)
+            placement = self._halts[k] = adjust[0] if adjust else 0.0
+        return placement * g.size
 
 
 def type0(font: CidFont, doc) -> rl.PDFDictionary:
@@ -220,7 +242,7 @@ class PageDrawer:
                 self.frame(group)
             for fig in group.figures:
                 self.tagger.figure(fig, container, self, group)
-            if group.overset:
+            if group.overset or group.overflow:  # a proof built with --allow-overset
                 with self.artifact():
                     self.overset(group)
         with self.artifact():
@@ -261,7 +283,7 @@ class PageDrawer:
 
     def overset(self, group: Group) -> None:
         c, r = self.c, group.rect
-        if group.overset:
+        if group.overset or group.overflow:
             c.setStrokeColor(OVERSET)
             c.setLineWidth(2)
             c.setDash([6, 3])
@@ -306,15 +328,13 @@ class PageDrawer:
         for g in placed.line.glyphs:
             if g.form == "spread":  # …… : one glyph per em
                 step = g.width / len(g.text)
+                each = g.advance / len(g.text)
                 for k, ch in enumerate(g.text):
-                    font, hexes, width, _ = fonts.run(g.face, ch)
-                    text.show(font, g.size, g.x + k * step + (step - width * g.size / 1000) / 2,
-                              hexes, width)
+                    font, hexes, width, _ = fonts.run(g.face, g.gids[k:k + 1], ch)
+                    text.show(font, g.size, g.x + k * step + (step - each) / 2, hexes, width)
                 continue
-            font, hexes, width, _ = fonts.run(g.face, g.text)
-            x = g.x + g.dx
-            if g.form == "center":
-                x = g.x + (g.width - width * g.size / 1000) / 2
+            font, hexes, width, _ = fonts.run(g.face, g.gids, g.text)
+            x = g.x + g.dx + fonts.halt_shift(g)  # a · is centred by its dx
             if g.form == "rule":  # the dashes stay in the text layer, invisible
                 self.rules.append((origin + g.x, baseline + g.size * 0.33, g.width, g.size,
                                    inverse))
@@ -336,17 +356,15 @@ class PageDrawer:
         spaced = None
         end = None
         for i, g in enumerate(glyphs):
-            _, _, width, exact = fonts.run(g.face, g.text)
+            _, _, width, exact = fonts.run(g.face, g.gids, g.text)
             if not exact:
                 return placed.line.text
             if g.form == "spread":
                 step = g.width / len(g.text)
-                w = fonts.run(g.face, g.text[-1])[2] * g.size / 1000
+                w = g.advance / len(g.text)
                 start, stop = g.x + (step - w) / 2, g.x + g.width - (step - w) / 2
             else:
-                start = g.x + g.dx
-                if g.form == "center":
-                    start = g.x + (g.width - width * g.size / 1000) / 2
+                start = g.x + g.dx + fonts.halt_shift(g)
                 stop = start + width * g.size / 1000
             if end is not None and end - start > ABUT * g.size:
                 return placed.line.text  # overlap: read as a new line in content order
@@ -399,11 +417,9 @@ def crop_marks(c, offset: float, width: float, height: float) -> None:
 
 
 def source_date() -> int:
-    """Build time for metadata and slug: SOURCE_DATE_EPOCH, or ReportLab's invariant date."""
-    try:
-        return int(os.environ.get("SOURCE_DATE_EPOCH", "946684800"))
-    except ValueError:
-        return 946684800
+    """Build time for metadata and slug: SOURCE_DATE_EPOCH, or ReportLab's invariant date
+    (``layout.context``, the one parser; ReportLab reads the same variable itself)."""
+    return epoch_from_env()
 
 
 def render_pdf(issue: Issue, layout: IssueLayout, fonts, options: PdfOptions = PdfOptions()) -> bytes:
@@ -414,6 +430,7 @@ def render_pdf(issue: Issue, layout: IssueLayout, fonts, options: PdfOptions = P
     size = (first.width + 2 * offset, first.height + 2 * offset)
     with _binary_streams():
         c = rl.new_canvas(buf, size, issue.meta.language)
+        rl.pin_date(c, source_date() if options.epoch is None else options.epoch)
         _draw_issue(c, issue, layout, DocumentFonts(fonts, c), options, offset)
     return buf.getvalue()
 
@@ -453,28 +470,30 @@ def _draw_issue(c, issue: Issue, layout: IssueLayout, fonts: DocumentFonts,
         if options.proof:
             with drawer.artifact():
                 crop_marks(c, offset, page.width, page.height)
-            slug(c, issue, page, fonts)
+            slug(c, issue, page, fonts, options.epoch)
         bookmarks(c, page, issue, offset)
         c.showPage()
         rl.page_entries(c, index, {"StructParents": index, "Tabs": "/S"})
-    tagger.finish(c, title, creator, issue.meta.language)
+    tagger.finish(c, title, creator, issue.meta.language,
+                  source_date() if options.epoch is None else options.epoch)
     c.save()
 
 
-def slug(c, issue: Issue, page: PageLayout, fonts: DocumentFonts) -> None:
+def slug(c, issue: Issue, page: PageLayout, fonts: DocumentFonts, epoch: int | None = None) -> None:
     """The proof's slug line (file, page, version, build time), an artifact."""
     from datetime import UTC, datetime
 
-    when = datetime.fromtimestamp(source_date(), UTC).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.fromtimestamp(source_date() if epoch is None else epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = f"{Path(issue.source).name}  page {page.number}  layout {__version__}  {when}"
-    key = fonts.fontset.face("song", "regular").key
+    face = fonts.fontset.face("song", "regular")
+    ref = FaceRef.of(face)
     code = ["/Artifact BMC", "BT", "0 0 0 rg",
             f"1 0 0 1 {fp_str(PROOF_MARGIN / 2)} {fp_str(PROOF_MARGIN / 3)} Tm"]
     line = _LineText(code)
     x = 0.0
     for word in text.split(" "):
         if word:
-            font, hexes, width, _ = fonts.run(key, word)
+            font, hexes, width, _ = fonts.run(ref, face.glyphs(word)[1], word)
             line.show(font, 6, x, hexes, width)
             x += width * 6 / 1000
         x += 1.5  # a space, as positioning

@@ -12,9 +12,9 @@ ToUnicode CMap (each glyph back to the character it was drawn for, so a substitu
 glyph still reads as its character) and a subset tag derived from the glyphs it holds
 (the same page gives the same name, build after build).
 
-The unit of drawing is (face file, glyph id, text): ``glyph_ids`` derives the ids from
-the face's cmap and its ``hwid`` substitution until the composer's glyph record carries
-them.
+The unit of drawing is (face file, glyph ids, text), all three from the layout's glyph
+record (``Glyph.face``, ``gids``, ``text``): the composer read the ids from the face (its
+cmap, or its ``hwid`` forms), and nothing here derives them again.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from pathlib import Path
 import uharfbuzz as hb
 
 from layout.errors import ResourceError, SourcePos
-from layout.fonts.metrics import Face
 
 #: the hb-subset flags: glyph ids kept, no hinting (the converted faces have none worth
 #: keeping at newspaper sizes); glyph names are dropped by default
@@ -68,19 +67,6 @@ class FontFile:
         self.ascent, self.descent, self.cap_height = (round(v * scale) for v in (ascent, descent, cap))
         self._width: dict[int, float] = {}
 
-    def nominal(self, cp: int) -> int:
-        gid = self.font.get_nominal_glyph(cp)
-        if gid is None:
-            raise ResourceError(f"U+{cp:04X} {chr(cp)!r} has no glyph in {self.path}",
-                                SourcePos(str(self.path)))
-        return gid
-
-    def named(self, name: str) -> int:
-        gid = self.font.get_glyph_from_name(name)
-        if gid is None:
-            raise ResourceError(f"glyph {name!r} missing from {self.path}", SourcePos(str(self.path)))
-        return gid
-
     def width(self, gid: int) -> float:
         """Advance in glyph space (thousandths of the size), as ``/W`` states it."""
         w = self._width.get(gid)
@@ -115,19 +101,6 @@ def _tag(tag: str) -> int:
 def utf16_hex(text: str) -> str:
     """``text`` as a PDF hex string in UTF-16BE with its byte order mark."""
     return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
-
-
-def glyph_ids(face: Face, file: FontFile, text: str) -> tuple[int, ...]:
-    """The glyph ids that draw ``text`` in ``face``: the cmap's, with the face's ``hwid``
-    digits where the face sets digits half width.  (The composer's glyph record will
-    carry these ids; this is the one place that derives them until it does.)"""
-    hwid = face.info.hwid if face.key.halfwidth_digits else None
-    out = []
-    for ch in text:
-        cp = ord(ch)
-        name = hwid.get(cp) if hwid else None
-        out.append(file.named(name) if name else file.nominal(cp))
-    return tuple(out)
 
 
 class CidFont:

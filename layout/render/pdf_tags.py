@@ -193,8 +193,10 @@ class Tagger:
             seq.close()
         container.kids.extend(self.later.pop(group.id, ()))
 
-    def finish(self, canvas, title: str, creator: str, lang: str | None) -> None:
-        """Write the structure tree, the parent tree and the catalog entries."""
+    def finish(self, canvas, title: str, creator: str, lang: str | None,
+               epoch: int = 946684800) -> None:
+        """Write the structure tree, the parent tree and the catalog entries (the XMP
+        dated ``epoch``, as the document information is)."""
         order: list[Elem] = []
         stack = [self.root]
         while stack:
@@ -234,7 +236,7 @@ class Tagger:
         canvas.setCatalogEntry("MarkInfo", rl.PDFDictionary({"Marked": "true"}))
         canvas.setViewerPreference("DisplayDocTitle", "true")
         meta = rl.PDFStream(rl.PDFDictionary({"Type": "/Metadata", "Subtype": "/XML"}),
-                            xmp_packet(title, creator, lang), [])
+                            xmp_packet(title, creator, lang, epoch), [])
         canvas.setCatalogEntry("Metadata", meta)
 
 
@@ -245,7 +247,7 @@ def escape(text: str) -> str:
 
 def xmp_packet(title: str, creator: str, lang: str | None, epoch: int = 946684800) -> bytes:
     """The XMP of a PDF/UA-1 file: its title (which viewers show), language, tool, dates
-    (ReportLab's invariant date, as in the document information)."""
+    (the build's epoch, as in the document information)."""
     when = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     language = (f"<dc:language><rdf:Bag><rdf:li>{escape(lang)}</rdf:li></rdf:Bag></dc:language>"
                 if lang else "")

@@ -28,9 +28,9 @@ from pikepdf import Name, pdfa
 
 from layout import __version__
 from layout.atomic import atomic_write
+from layout.context import epoch_from_env as source_date
 from layout.errors import LayoutError, SourcePos
 from layout.read.model import Issue
-from layout.render.alto import source_date
 
 FLAVOUR = "2u"
 #: the level pikepdf validates; level U adds the Unicode mapping, checked here

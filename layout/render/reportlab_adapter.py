@@ -9,7 +9,9 @@ The PDF back end draws through ReportLab's canvas and writes its own objects wit
 * page dictionary entries ReportLab does not know (``/StructParents``, ``/Tabs``): a
   page formats the keys its ``__NoDefault__`` lists;
 * a canvas without an initial font: a registered "dynamic" font makes ReportLab write
-  no ``BT /F1 12 Tf ET`` preamble (which would pull in an unembedded Helvetica).
+  no ``BT /F1 12 Tf ET`` preamble (which would pull in an unembedded Helvetica);
+* the document's date and ``/ID`` seed taken from the build's epoch (``pin_date``), not
+  from the process environment.
 
 ReportLab's TrueType module imports ``uharfbuzz`` to shape text, which this toolkit never
 asks of it; the import is hidden while ReportLab loads (``uharfbuzz`` is imported for
@@ -43,7 +45,7 @@ finally:
 
 __all__ = ["REPORTLAB_VERSION", "Canvas", "PDFArray", "PDFDictionary", "PDFObjectReference",
            "PDFStream", "PDFString", "PDFZCompress", "add_font", "check", "new_canvas", "page_entries",
-           "reference"]
+           "pin_date", "reference"]
 
 NO_FONT = "layout-no-initial-font"
 #: the ReportLab majors this adapter was written against
@@ -69,6 +71,24 @@ def new_canvas(out, pagesize: tuple[float, float], lang: str | None) -> Canvas:
         pdfmetrics.registerFont(_NoFont())
     return Canvas(out, pagesize=pagesize, invariant=1, pageCompression=1,
                   initialFontName=NO_FONT, lang=lang)
+
+
+def pin_date(canvas: Canvas, epoch: int) -> None:
+    """Date the document (``CreationDate``, ``ModDate``) and seed its ``/ID`` with the
+    build's epoch: ReportLab takes both from ``SOURCE_DATE_EPOCH`` in the process
+    environment, which a build passed its epoch explicitly must not depend on.  Done the
+    way ReportLab's ``PDFDocument.__init__`` does it (an unset variable is its float
+    946684800.0), so the bytes are those ReportLab makes for that environment."""
+    from hashlib import md5
+    from time import gmtime
+
+    doc = canvas._doc
+    stamp = doc._timeStamp
+    t = 946684800.0 if epoch == 946684800 else epoch
+    stamp.t, stamp.lt = t, gmtime(t)
+    stamp.YMDhms, stamp.dhh, stamp.dmm, stamp.tzname = tuple(stamp.lt)[:6], 0, 0, "UTC"
+    doc.signature = md5(b"a reportlab document", usedforsecurity=False)
+    doc.signature.update(ascii(t).encode("latin-1"))
 
 
 class _Delayed:
@@ -125,7 +145,7 @@ def check() -> None:
     c = new_canvas(io.BytesIO(), (10, 10), None)
     doc = getattr(c, "_doc", None)
     for attr in ("fontMapping", "delayedFonts", "idToObject", "Pages", "Reference",
-                 "thisPageRef"):
+                 "thisPageRef", "_timeStamp", "signature"):
         if not hasattr(doc, attr):
             problems.append(f"PDFDocument has no {attr}")
     if "BasicFonts" not in getattr(doc, "idToObject", {}):

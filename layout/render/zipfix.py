@@ -11,7 +11,6 @@ an OCF ``mimetype`` written first and stored starts at byte 38, as EPUB requires
 from __future__ import annotations
 
 import io
-import os
 import time
 import zipfile
 import zlib
@@ -19,10 +18,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
-from layout.errors import InputError
+from layout.context import DEFAULT_EPOCH as DEFAULT_EPOCH  # re-exported
+from layout.context import epoch_from_env
 
-#: 2000-01-01T00:00:00Z: the date used when SOURCE_DATE_EPOCH is unset (as ReportLab's invariant mode).
-DEFAULT_EPOCH = 946684800
 #: The ZIP (MS-DOS) date range: 1980-01-01 to 2107-12-31.
 ZIP_MIN_EPOCH = 315532800
 ZIP_MAX_EPOCH = 4354819198
@@ -33,15 +31,9 @@ PRECOMPRESSED = (".woff2",)
 _UNIX = 3  # ZipInfo.create_system for Unix: mode bits in external_attr are read
 
 
-def source_date_epoch(environ: Mapping[str, str] | None = None, default: int = DEFAULT_EPOCH) -> int:
-    """``SOURCE_DATE_EPOCH`` as an int, else ``default``; a malformed value is an error, not ignored."""
-    env = os.environ if environ is None else environ
-    raw = env.get("SOURCE_DATE_EPOCH", "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit():
-        raise InputError(f"SOURCE_DATE_EPOCH must be a non-negative integer, not {raw!r}")
-    return int(raw)
+def source_date_epoch(environ: Mapping[str, str] | None = None) -> int:
+    """``SOURCE_DATE_EPOCH`` as an int (``layout.context.epoch_from_env``, the one parser)."""
+    return epoch_from_env(environ)
 
 
 def zip_date_time(epoch: int) -> tuple[int, int, int, int, int, int]:
