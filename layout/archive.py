@@ -182,7 +182,8 @@ def build_issue(job: Job, tmp: Path, ctx: BuildContext) -> dict:
     data, pdfa = pdfa_bytes(render_pdf(issue, layout, built.fonts, PdfOptions(epoch=ctx.epoch)),
                             issue, ctx.epoch)
     pdf = atomic_write(tmp / f"{job.stem}.pdf", data)
-    epub = write_epub(issue, tmp / f"{job.stem}.epub", font_set=built.fonts, epoch=ctx.epoch)
+    epub = write_epub(issue, tmp / f"{job.stem}.epub", font_set=built.fonts, epoch=ctx.epoch,
+                      diagnostics=ctx.diagnostics)
     pages = write_alto_pages(issue, layout, tmp / "alto", ctx.epoch)
     write_mets(issue, layout, pages, tmp / f"{job.stem}.mets.xml", pdf=pdf, epub=epub, epoch=ctx.epoch)
     row: dict = {

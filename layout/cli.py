@@ -122,7 +122,8 @@ def cmd_epub(args: argparse.Namespace) -> int:
         ctx = BuildContext.from_env()
         issue = read_issue(source)
         check_output(out, [*args.sources, *input_files(issue)])
-        write_epub(issue, out, fonts=not args.no_fonts, epoch=ctx.epoch if ctx.epoch_given else None)
+        write_epub(issue, out, fonts=not args.no_fonts, epoch=ctx.epoch if ctx.epoch_given else None,
+                   diagnostics=ctx.diagnostics)
         report(ctx.diagnostics)
         print(f"{source} -> {out}")
     return 0

@@ -27,7 +27,8 @@ from ebooklib import epub
 from lxml import etree
 
 from layout.atomic import atomic_write
-from layout.errors import ResourceError, warn
+from layout.context import Diagnostics
+from layout.errors import ResourceError
 from layout.fonts import FontSet
 from layout.read.model import Figure, Issue
 from layout.render import epub_cover, epub_style, epub_xhtml, zipfix
@@ -280,11 +281,13 @@ class Parts:
         return epub_style.text_by_font(self.docs)
 
 
-def build_parts(issue: Issue) -> Parts:
-    """The XHTML trees of the pages, the nav and the cover page, and the figures' images."""
+def build_parts(issue: Issue, diagnostics: Diagnostics | None = None) -> Parts:
+    """The XHTML trees of the pages, the nav and the cover page, and the figures' images
+    (a figure's missing or poor alternative text is a warning to ``diagnostics``)."""
     images = figure_images(issue)
     for fig, message in alt_problems(issue):
-        warn(fig.pos, message)
+        if diagnostics is not None:
+            diagnostics.warn(fig.pos, message, "alt-text")
 
     def href_of(fig: Figure) -> str | None:
         return images[fig.id].href if fig.id in images else None
@@ -368,7 +371,7 @@ def epub_bytes(book: epub.EpubBook, epoch: int) -> bytes:
 
 
 def write_epub(issue: Issue, out_path: str | Path, *, fonts: bool = True, font_set: FontSet | None = None,
-               epoch: int | None = None) -> Path:
+               epoch: int | None = None, diagnostics: Diagnostics | None = None) -> Path:
     """Write the EPUB 3 edition of ``issue`` to ``out_path``; ``fonts=False`` embeds no fonts.
 
     The cover is drawn with the fonts either way.  The bytes depend only on the issue,
@@ -376,7 +379,7 @@ def write_epub(issue: Issue, out_path: str | Path, *, fonts: bool = True, font_s
     else the issue's date, else the source file's modification time).
     """
     epoch = build_epoch(issue) if epoch is None else epoch
-    parts = build_parts(issue)
+    parts = build_parts(issue, diagnostics)
     fs = font_set or FontSet.load(extra_chars=_all_chars(issue, parts))
     buf = io.BytesIO()
     zipfix.rewrite_epub(epub_bytes(assemble(issue, parts, fs, fonts), epoch), buf, epoch=epoch)
