@@ -89,8 +89,10 @@ def check_build(g: Generated, work: Path, *, epub: bool = True) -> tuple[str, st
         tb = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{Path(tb.filename).name}:{tb.lineno} in {tb.name}"
         return "finding", f"{stage}: {type(exc).__name__}: {str(exc)[:200]} (at {where})"
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    # -raw: the content stream's order, and no joining of a word broken after its hyphen
+    # (by default pdftotext drops a hyphen that ends a line: Skłodowska-|Curie, URLs)
+    text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
     if lacking := _missing(expected, text):
         return "finding", f"pdf: text missing from pdftotext output: {lacking}"
     if epub and write_epub is not None and (lacking := _missing(expected, epub_text(book))):

@@ -3,7 +3,9 @@
 ``issue_xml`` wraps page items in a small valid issue that the catalogue breaks one way
 at a time; ``issues()`` is a hypothesis strategy for random *valid* issues (every
 element and attribute the schema allows, frames that tile the type area, text mixing
-hanzi, CJK punctuation, Latin words and digits).  Text stays inside the fonts' cached
+hanzi, CJK punctuation, Latin words and digits, and real-world copy: accented, Greek and
+Cyrillic words, URLs, e-mail addresses, units, money, full-width digits and letters,
+English phrases with ASCII punctuation, nested quotes and long marks).  Text stays inside the fonts' cached
 GB2312 repertoire so that no example triggers a font conversion (seconds each).
 """
 
@@ -16,6 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from hypothesis import strategies as st
 
+from layout.fonts.repertoire import in_base
 from layout.read.units import ZIHAO
 
 NS = "urn:x-newsxml:1"
@@ -63,6 +66,15 @@ def _gb2312_level1() -> str:
 
 
 HANZI = _gb2312_level1()
+#: Letters of the cached repertoire (no font conversion): Latin with Latin-1 accents, Greek,
+#: Cyrillic; and full-width digits and letters
+SCRIPTS = tuple("".join(ch for ch in letters if in_base(ord(ch))) for letters in (
+    string.ascii_letters,
+    string.ascii_letters + "àáâäçèéêëìíîïñòóôöùúûüýÀÁÂÄÇÉÖÜß",
+    "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩαβγδεζηθικλμνξοπρστυφχψω",
+    "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+))
+FULLWIDTH = "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭａｂｃｄｅｆｇ"
 PUNCT = "，。、；：？！“”‘’（）《》〈〉「」『』【】—…·"
 SIZES = ("六号", "小五", "五号", "9pt", "10pt", "新五号")
 HEAD_SIZES = ("小初", "一号", "二号", "小二", "三号", "小三", "四号", "小四", "五号")
@@ -96,7 +108,7 @@ class Generated:
         parts: list[str] = []
         size = 0
         while size < target:
-            kind = rng.choice(("hanzi", "hanzi", "hanzi", "punct", "latin", "digits"))
+            kind = rng.choice(("hanzi", "hanzi", "hanzi", "punct", "latin", "digits", "copy"))
             if kind == "hanzi":
                 piece = "".join(rng.choices(HANZI, k=rng.randint(1, 12)))
             elif kind == "punct":
@@ -104,11 +116,50 @@ class Generated:
             elif kind == "latin":
                 word = rng.choices(string.ascii_letters, k=rng.randint(1, self.max_latin))
                 piece = " " + "".join(word) + " "
+            elif kind == "copy":
+                piece = self.copy()
             else:
                 piece = str(rng.randint(0, 10 ** rng.randint(1, 6)))
             parts.append(piece)
             size += len(piece)
         return "".join(parts).strip()[:max(min_chars, max_chars)].strip() or rng.choice(HANZI)
+
+
+    def word(self, letters: str = "") -> str:
+        """A word of one script (Latin with accents, Greek or Cyrillic), or mixed."""
+        rng = self.rng
+        alphabet = letters or rng.choice(SCRIPTS)
+        return "".join(rng.choices(alphabet, k=rng.randint(1, self.max_latin)))
+
+    def copy(self) -> str:
+        """Real-world copy: names, URLs, addresses, units, money, full-width forms, quotes."""
+        rng = self.rng
+        kind = rng.randrange(9)
+        if kind == 0:  # a name, maybe hyphenated, maybe in brackets
+            name = self.word() + (("-" + self.word()) if rng.random() < 0.3 else "")
+            return rng.choice(("{}", "（{}）", " {} ", "({})")).format(name)
+        if kind == 1:  # a URL
+            path = "/".join(self.word(string.ascii_lowercase + string.digits)
+                            for _ in range(rng.randint(0, 4)))
+            query = rng.choice(("", "?id=" + str(rng.randint(0, 999)), "?a=1&b=x-y"))
+            return f"https://www.{self.word(string.ascii_lowercase)}.org/{path}{query}"
+        if kind == 2:  # an e-mail address
+            return f"{self.word(string.ascii_lowercase)}.{self.word(string.ascii_lowercase)}@example.com"
+        if kind == 3:  # full-width digits or letters
+            return "".join(rng.choices(FULLWIDTH, k=rng.randint(1, 12)))
+        if kind == 4:  # a number with its unit or sign
+            n = rng.choice(("5.8", "3,000", "100", "12.5", str(rng.randint(0, 99999))))
+            return rng.choice(("{}%", "¥{}", "${}", "{}km/h", "{}℃", "{}kg", "{}年5月20日")).format(n)
+        if kind == 5:  # an English phrase with its ASCII punctuation
+            words = [self.word(string.ascii_letters) for _ in range(rng.randint(2, 6))]
+            return " " + rng.choice(("{}, {}", "({}) {}", "{}: {}!", "{}; {}?", "“{}” {}.")).format(
+                " ".join(words[:1]), " ".join(words[1:])) + " "
+        if kind == 6:  # nested quotes and titles
+            inner = "".join(rng.choices(HANZI, k=rng.randint(1, 5)))
+            return rng.choice(("“{}‘{}’”", "「{}『{}』」", "《{}》{}", "{}·{}")).format(inner, inner)
+        if kind == 7:  # long marks
+            return rng.choice(("……", "——"))
+        return f"{self.word()}/{self.word()}-{self.word()}"  # NASA/JPL-Caltech
 
 
 def _attr(name: str, value: object | None) -> str:

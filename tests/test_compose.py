@@ -357,8 +357,10 @@ def test_centered_marks_keep_their_whole_em(fonts):
 
 def test_style_fields_are_live(fonts):
     """The constants a typesetter varies are fields, and the engine reads them."""
-    wide = NEWS.with_(word_space_min=0.6)
-    assert prepare([TextRun("Hello world", size=EM)], wide, fonts)[1].glue_min == pytest.approx(0.6 * EM)
+    wide = NEWS.with_(word_space_min=0.6)  # a byline's space; Latin words have their own
+    assert prepare([TextRun("记者 张铮", size=EM)], wide, fonts)[2].glue_min == pytest.approx(0.6 * EM)
+    latin = NEWS.with_(latin_space_min=0.3)
+    assert prepare([TextRun("Hello world", size=EM)], latin, fonts)[1].glue_min == pytest.approx(0.3 * EM)
     narrow = CLREQ.with_(full_width_min=1.5)  # no mark counts as full width: nothing to trim
     assert all(a.lblank == a.rblank == 0.0 for a in prepare([TextRun("（中），", size=EM)], narrow, fonts))
     text = "一二三四五六七八九十一二三"

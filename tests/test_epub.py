@@ -21,6 +21,7 @@ from lxml import etree
 from PIL import Image
 
 from layout.cli import run
+from layout.context import Diagnostics
 from layout.errors import InputError
 from layout.fonts import FontSet
 from layout.read import read_issue
@@ -357,12 +358,13 @@ def test_figure_with_an_image_gets_an_img(image_epub: Path) -> None:
     assert not doc.xpath("//x:figure[@id='photo1']/x:img", namespaces=NS)
 
 
-def test_alt_text_never_repeats_the_caption_and_a_missing_alt_is_warned(issue: Issue, image_png: Path, outdir: Path, capsys) -> None:
+def test_alt_text_never_repeats_the_caption_and_a_missing_alt_is_warned(issue: Issue, image_png: Path, outdir: Path) -> None:
     with_image = _with_image(issue, "photo2", image_png)
     problems = alt_problems(with_image)
     assert [(f.id, "no alt text" in m) for f, m in problems] == [("photo2", True)]
-    write_epub(with_image, outdir / "warned.epub", fonts=False)
-    err = capsys.readouterr().err
+    sink = Diagnostics()
+    write_epub(with_image, outdir / "warned.epub", fonts=False, diagnostics=sink)
+    err = "\n".join(map(str, sink))
     assert "warning: figure 'photo2' has an image but no alt text" in err and "000_024ecb8943099354.xml:" in err
 
     def alt(text: str) -> str:

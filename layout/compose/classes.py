@@ -2,6 +2,10 @@
 
 Classes follow cjk-layout-rules.md §1 (clreq, GB/T 15834); break rules §2.1 and
 the UAX #14 tailoring of §2.4: “‘ open and ”’ close, · ～ ／ never start a line.
+An ASCII mark standing alone between hanzi takes the class of its full-width kin (no
+blank half to give: ``prepare._measure`` finds it narrower than ¾ em), so ``, . : ; ! ?
+) ] }`` never start a line and ``( [ {`` never end one; inside a Latin word or URL
+``segment`` keeps the marks in the word (UAX #14).
 """
 
 from __future__ import annotations
@@ -24,16 +28,17 @@ class Cls(Enum):
     LONG = "long"  # I: —— and ……, 2 em, never split
     WESTERN = "western"  # K+L: a Latin word or a number (with its prefix and postfix signs)
     SPACE = "space"  # a typed space: glue, vanishes at a line edge
+    BREAK = "break"  # a break opportunity inside a Latin run (URL, hyphen): no glue, no atom
     SYMBOL = "symbol"  # anything else (●, ○, full-width symbols): set like a hanzi
 
     __hash__ = object.__hash__  # members are singletons: identity hashing is exact and fast
 
 
-OPEN_CHARS = "“‘（〔［｛〈《「『【〖〘｟"
-CLOSE_CHARS = "”’）〕］｝〉》」』】〗〙｠"
-PAUSE_CHARS = "，、；："
-STOP_CHARS = "。．"
-DIVIDE_CHARS = "？！‼⁇⁈⁉"
+OPEN_CHARS = "“‘（〔［｛〈《「『【〖〘｟([{"
+CLOSE_CHARS = "”’）〕］｝〉》」』】〗〙｠)]}"
+PAUSE_CHARS = "，、；：,;:"
+STOP_CHARS = "。．."
+DIVIDE_CHARS = "？！‼⁇⁈⁉!?"
 MIDDOT_CHARS = "·・‧"
 CONNECTOR_CHARS = "–—～〜"
 SOLIDUS_CHARS = "/／"

@@ -67,7 +67,8 @@ def _place(items: Items, fit: LineFit, target: float, align: str, justify: bool,
         _shrink(items, fit, left, right, glue, -diff)
     elif diff > 1e-9:
         glue = glue[:]
-        _expand(items.atoms, i, j, glue, diff, items.style.glue_stretch)
+        _expand(items.atoms, i, j, glue, diff, items.style.glue_stretch,
+                items.style.latin_space_max)
     if not justify:
         width = sum(widths) - sum(left) - sum(right) + sum(glue)
         free = target - width
@@ -135,9 +136,21 @@ def _shrink(items: Items, fit: LineFit, left: list[float], right: list[float],
 
 def letter_gaps(atoms: list[Atom], i: int, j: int) -> list[int]:
     """The atoms of ``i..j-1`` before which a justified line may open letter-spacing: not
-    after an opening mark, not before a closing one or a pause or stop (clreq §5)."""
+    after an opening mark, not before a closing one or a pause or stop (clreq §5), never
+    inside a Latin word, number, URL or address (``_solid``)."""
     return [k for k in range(i + 1, j)
-            if atoms[k - 1].cls is not Cls.OPEN and atoms[k].cls not in _NO_SPACE_BEFORE]
+            if atoms[k - 1].cls is not Cls.OPEN and atoms[k].cls not in _NO_SPACE_BEFORE
+            and not _solid(atoms, k)]
+
+
+def _solid(atoms: list[Atom], k: int) -> bool:
+    """Is atom ``k`` a piece of the same word as the atom before it (two western atoms joined
+    without glue: a word of two faces, a URL or a hyphenated word at a break it did not
+    take)?  A word force-broken between letters (``split_overlong``) is not: its letters
+    carry stretchable glue and may be letter-spaced."""
+    a = atoms[k]
+    return (a.cls is Cls.WESTERN and atoms[k - 1].cls is Cls.WESTERN
+            and not a.glue and not a.stretch_glue)
 
 
 def _take(room: list[float], need: float, apply) -> float:
@@ -153,22 +166,33 @@ def _take(room: list[float], need: float, apply) -> float:
 
 
 def _expand(atoms: list[Atom], i: int, j: int, glue: list[float], extra: float,
-            stretch: float) -> None:
-    """Add ``extra`` pt: word spaces and gaps first, up to ``stretch`` em each, then evenly
-    between characters where a gap may open."""
+            stretch: float, latin_space_max: float) -> None:
+    """Add ``extra`` pt: word spaces and gaps first, each up to its limit (a Latin word space
+    to ``latin_space_max`` em in all, the others ``stretch`` em over their width), in equal
+    shares; then evenly between characters where a gap may open (``letter_gaps``), never
+    inside a word: a line of one unbreakable word is left flush left."""
     count = j - i
     if count < 2:
         return
-    stretchy = [n for n in range(1, count) if atoms[i + n].stretch_glue]
-    if stretchy:
-        cap = stretch * atoms[i].size
-        each = min(cap, extra / len(stretchy))
-        for n in stretchy:
-            glue[n] += each
-        extra -= each * len(stretchy)
+    size = atoms[i].size
+    caps = {n: (max(0.0, latin_space_max * size - glue[n])
+                if atoms[i + n - 1].cls is Cls.WESTERN and atoms[i + n].cls is Cls.WESTERN
+                else stretch * size)
+            for n in range(1, count) if atoms[i + n].stretch_glue}
+    while caps and extra > 1e-9:  # equal shares, a glue that reaches its limit drops out
+        each = extra / len(caps)
+        full = {n: c for n, c in caps.items() if c <= each}
+        for n, c in (full or caps).items():
+            given = c if full else each
+            glue[n] += given
+            extra -= given
+        caps = {n: c for n, c in caps.items() if n not in full} if full else {}
     if extra <= 1e-9:
         return
-    gaps = [k - i for k in letter_gaps(atoms, i, j)] or list(range(1, count))
+    gaps = [k - i for k in letter_gaps(atoms, i, j)] or [
+        n for n in range(1, count) if not _solid(atoms, i + n)]
+    if not gaps:
+        return  # one unbreakable word: set flush left
     each = extra / len(gaps)
     for n in gaps:
         glue[n] += each

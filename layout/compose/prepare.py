@@ -1,7 +1,9 @@
 """Prepare: text runs → atoms, the unbreakable boxes the line breaker works with.
 
 An atom is a hanzi, one punctuation mark, a Latin word or a number with its
-signs, or an inseparable long mark (—— ……).  Each atom knows its natural
+signs, or an inseparable long mark (—— ……).  ``segment`` finds the words (UAX #14, URLs
+and e-mail addresses); a word whose letters come from two faces, or that may break inside
+(after a hyphen, in a URL), is several atoms joined with no glue.  Each atom knows its natural
 width, the blank halves a punctuation mark may give up (clreq §3), the glue in
 front of it (hanzi–western gap, word space; clreq §4) and whether a line may
 end before it.  Widths come from the real font metrics.
@@ -21,16 +23,18 @@ from operator import attrgetter
 from typing import Any, NamedTuple, Protocol
 
 from layout.compose.classes import (
-    POSTFIX_SIGNS,
-    PREFIX_SIGNS,
     PUNCT_CLASSES,
     Cls,
-    classify,
     is_hanzi,
     may_break,
 )
 from layout.compose.lines import FaceRef
+from layout.compose.segment import tokens
 from layout.compose.style import CompositionStyle, sets_half_width
+
+#: the "typed space" flag of a joint when no space was typed but a line may end there
+#: (inside a URL, after a hyphen: ``Cls.BREAK``); False and True are no space and a space
+BREAK = 2
 
 
 class Face(Protocol):
@@ -97,53 +101,8 @@ def columns(atoms: list[Atom]) -> AtomColumns:
 
 
 def _tokens(text: str) -> Iterable[tuple[str, Cls]]:
-    """Split text into atom texts with their class."""
-    i, n = 0, len(text)
-    han = Cls.HAN
-    while i < n:
-        ch = text[i]
-        cls = classify(ch)
-        if cls is han:  # most characters; no hanzi is a long mark, a sign or a space
-            yield ch, cls
-            i += 1
-            continue
-        if ch in "—⸺" and i + 1 < n and text[i + 1] == ch or ch == "⸺":
-            step = 1 if ch == "⸺" else 2
-            yield text[i : i + step], Cls.LONG
-            i += step
-            continue
-        if ch in "…⋯" and i + 1 < n and text[i + 1] == ch:
-            yield text[i : i + 2], Cls.LONG
-            i += 2
-            continue
-        if cls is Cls.WESTERN or (ch in PREFIX_SIGNS and i + 1 < n and text[i + 1].isdigit()):
-            j = i + 1
-            while j < n:
-                c = text[j]
-                if classify(c) is Cls.WESTERN:
-                    j += 1
-                elif c in ".,:-'’" and j + 1 < n and classify(text[j + 1]) is Cls.WESTERN and c != "’":
-                    j += 1
-                else:
-                    break
-            while j < n and text[j] in POSTFIX_SIGNS:
-                j += 1
-            yield text[i:j], Cls.WESTERN
-            i = j
-            continue
-        if ch in POSTFIX_SIGNS:
-            yield ch, Cls.SYMBOL
-            i += 1
-            continue
-        if cls is Cls.SPACE:
-            j = i
-            while j < n and classify(text[j]) is Cls.SPACE:
-                j += 1
-            yield " ", Cls.SPACE
-            i = j
-            continue
-        yield ch, cls
-        i += 1
+    """Split text (no hanzi in it) into atom texts with their class: ``segment.tokens``."""
+    return tokens(text)
 
 
 def _cjk_side(cls: Cls) -> bool:
@@ -268,6 +227,7 @@ class _RunAtoms:
         self._hanzi: dict[tuple[Cls | None, bool], _Hanzi] = {}
         self.after_hanzi = self.hanzi(Cls.HAN, False)  # most atoms of a page
         self.other: dict[tuple[str, Cls, Cls | None, bool], Atom] = {}
+        self._tokens: dict[str, list[tuple[str, Cls]]] = {}
 
     def hanzi(self, prev_cls: Cls | None, typed_space: bool) -> _Hanzi:
         """Hanzi after an atom of class ``prev_cls`` (None: at the paragraph start)."""
@@ -281,6 +241,30 @@ class _RunAtoms:
                 found = shared[key] = _Hanzi(self, joint)
             self._hanzi[prev_cls, typed_space] = found
         return found
+
+    def tokens(self, part: str) -> list[tuple[str, Cls]]:
+        """``_tokens`` of a stretch without hanzi, each Latin word split into clusters of one
+        face (``Dvořák`` may take its ř from another face than its D): clusters join with
+        no glue and no break (``_join``), so a word stays solid and whole."""
+        found = self._tokens.get(part)
+        if found is None:
+            found = self._tokens[part] = [
+                piece for text, cls in _tokens(part)
+                for piece in (self._face_clusters(text) if cls is Cls.WESTERN and len(text) > 1
+                              else ((text, cls),))]
+        return found
+
+    def _face_clusters(self, word: str) -> list[tuple[str, Cls]]:
+        fonts, hw = self.cache.fonts(), self.halfwidth_digits
+        assert fonts is not None  # the cache lives only as long as its font source
+        keys = [fonts.resolve(self.role, self.weight, ch, hw).key for ch in word]
+        out: list[tuple[str, Cls]] = []
+        start = 0
+        for k in range(1, len(word) + 1):
+            if k == len(word) or keys[k] != keys[start]:
+                out.append((word[start:k], Cls.WESTERN))
+                start = k
+        return out
 
     def make(self, text: str, cls: Cls, prev_cls: Cls | None, typed_space: bool) -> Atom:
         """A new atom: measured in its face, with glue and break permission after ``prev_cls``."""
@@ -322,7 +306,9 @@ class _RunAtoms:
     def joint(self, cls: Cls, prev_cls: Cls | None, typed_space: bool) -> Joint:
         """The ``Joint`` of a unit of ``cls`` after one of ``prev_cls``."""
         if prev_cls is None:  # a paragraph's first atom: no glue, no break before it
-            return Joint(0.0, 0.0, False, False, typed_space)
+            return Joint(0.0, 0.0, False, False, typed_space is True)
+        if typed_space == BREAK:  # inside a Latin run: solid, but a line may end here
+            return Joint(0.0, 0.0, False, may_break(prev_cls, cls, self.style.prohibition), False)
         if typed_space or cls is Cls.WESTERN or prev_cls is Cls.WESTERN:
             return _join(prev_cls, cls, self.size, self.style, typed_space)
         # no glue: only the break permission
@@ -336,7 +322,7 @@ def prepare(runs: Iterable[TextRun], style: CompositionStyle, fonts: FontSource)
     built: dict[tuple[str, str, float], _RunAtoms] = {}
     prev_cls: Cls | None = None
     pending_space = False
-    han, space = Cls.HAN, Cls.SPACE
+    han, space, zero_break = Cls.HAN, Cls.SPACE, Cls.BREAK
     for run in runs:
         key = (run.role, run.weight, run.size)
         made = built.get(key)
@@ -350,9 +336,12 @@ def prepare(runs: Iterable[TextRun], style: CompositionStyle, fonts: FontSource)
                 atoms += map(made.after_hanzi.__getitem__, part[1:])
                 prev_cls, pending_space = han, False
                 continue
-            for text, cls in _tokens(part):
+            for text, cls in made.tokens(part):
                 if cls is space:
                     pending_space = True
+                    continue
+                if cls is zero_break:  # a break opportunity inside a Latin run, no glue
+                    pending_space = pending_space or BREAK
                     continue
                 key = (text, cls, prev_cls, pending_space)
                 atom = other.get(key)
@@ -392,7 +381,14 @@ def _mark_widths(style: MarkStyle, text: str, cls: Cls, advance: float,
 
 def _join(prev_cls: Cls, cls: Cls, em: float, style: CompositionStyle, typed_space: bool) -> Joint:
     """Glue and break permission between two neighbours: (glue, glue_min, stretch_glue,
-    breakable, space) of an atom of ``cls`` at ``em`` pt after one of ``prev_cls``."""
+    breakable, space) of an atom of ``cls`` at ``em`` pt after one of ``prev_cls``.
+
+    Three spaces, three style fields: between two Latin words the Latin word space
+    (``latin_space``, about ⅓ em); between a Latin word or number and a hanzi the CJK-Latin
+    gap (``latin_gap``, clreq §4), where a typed space is set as clreq's ¼ em gap, never
+    narrower than the style's own (``Photo: NASA/JPL-Caltech 摄`` keeps its space whatever
+    the style's digit gap); between other neighbours (a byline's ``记者 张铮``) ``word_space``.
+    """
     glue = glue_min = 0.0
     stretch_glue = False
     space = typed_space
@@ -400,19 +396,26 @@ def _join(prev_cls: Cls, cls: Cls, em: float, style: CompositionStyle, typed_spa
         cls is Cls.WESTERN and _cjk_side(prev_cls)
     )
     if western_pair:
-        # a typed space next to hanzi is normalised to the same gap (clreq §4)
         glue, glue_min = style.latin_gap * em, style.latin_gap_min * em
+        if typed_space:
+            glue = max(glue, TYPED_LATIN_GAP * em)
+            space = False  # the gap replaces it: keep no space character in the text
+        stretch_glue = True
+    elif typed_space and prev_cls is Cls.WESTERN and cls is Cls.WESTERN:
+        glue, glue_min = style.latin_space * em, style.latin_space_min * em
         stretch_glue = True
     elif typed_space:
         glue = style.word_space * em
         glue_min = min(glue, style.word_space_min * em)
         stretch_glue = True
-    if typed_space and western_pair:
-        space = False  # the gap replaces it: keep no space character in the text
     breakable = may_break(prev_cls, cls, style.prohibition)
     if prev_cls is Cls.WESTERN and cls is Cls.WESTERN and not typed_space:
-        breakable = False  # 5G, 360°: one western unit unless a space parts them
+        breakable = False  # 5G, 360°, a word's clusters of two faces: one unit
     return Joint(glue, glue_min, stretch_glue, breakable, space)
+
+
+#: a space typed between a Latin word and a hanzi: clreq §4's "up to ¼ em" Han-Latin space
+TYPED_LATIN_GAP = 0.25
 
 
 _width = attrgetter("width")
@@ -446,10 +449,11 @@ def split_overlong(atoms: list[Atom], limit: float, fonts: FontSource,
             face = fonts.resolve(role, weight, ch, hw)
             advance, gids = face.glyphs(ch)
             width = advance * a.size
+            # stretch_glue: a broken word may be letter-spaced (within the justifier's limit)
             piece = Atom(ch, Cls.WESTERN, cache_of(fonts).face_ref(face), a.size, width, lblank=0.0, rblank=0.0,
                          squeeze=0.0, advance=width, halt=None, gids=gids,
                          variant=_face_variant(face, ch),
-                         breakable=True)
+                         stretch_glue=True, breakable=True)
             if n == 0:  # the first letter keeps the word's glue and break permission
                 piece = piece._replace(glue=a.glue, glue_min=a.glue_min, stretch_glue=a.stretch_glue,
                                        breakable=a.breakable, space=a.space)

@@ -69,12 +69,18 @@ class CompositionStyle(NamedTuple):
     latin_gap_min: float = 0.125
     #: half-width (二分) digits, GB/T 15835-1995
     halfwidth_digits: bool = False
-    #: word space in bylines and between Latin words (em), and the least it shrinks to (or
-    #: the space itself, if smaller)
+    #: a space typed between CJK neighbours, as in bylines and datelines (记者 张铮) (em), and
+    #: the least it shrinks to (or the space itself, if smaller)
     word_space: float = 0.25
     word_space_min: float = 0.25
-    #: how far (em) word spaces and hanzi-western gaps may grow on a justified line before
-    #: the other gaps between characters take part
+    #: the space between two Latin words (em), its shrink limit and its stretch limit:
+    #: clreq §3.5 lets western word spaces shrink to ¼ em, §5 stretch them to ½ em first
+    latin_space: float = 1 / 3
+    latin_space_min: float = 0.25
+    latin_space_max: float = 0.5
+    #: how far (em) the other word spaces and the hanzi-western gaps may grow on a justified
+    #: line before the other gaps between characters take part (a Latin word space grows to
+    #: ``latin_space_max``)
     glue_stretch: float = 0.25
     #: last line of a paragraph: left | right | center | justify
     last_line: str = "left"
@@ -123,7 +129,8 @@ _CHOICES = {"prohibition": LEVELS, "push": PUSH_RULES, "punctuation": PUNCTUATIO
             "last_line": LAST_LINE, "tag_position": TAG_POSITIONS}
 #: fields in em that may not be negative
 _LENGTHS = ("pair_kerning", "bracket_pair_kerning", "full_width_min", "latin_gap", "latin_gap_min",
-            "word_space", "word_space_min", "glue_stretch", "stretch_limit", "tag_gap", "indent")
+            "word_space", "word_space_min", "latin_space", "latin_space_min", "latin_space_max",
+            "glue_stretch", "stretch_limit", "tag_gap", "indent")
 
 
 def validate(style: CompositionStyle, spell=str) -> list[str]:
@@ -146,6 +153,8 @@ def validate(style: CompositionStyle, spell=str) -> list[str]:
                             "(a mark gives at most its blank half)")
     if style.latin_gap_min > style.latin_gap:
         problems.append(f"{spell('latin_gap_min')} is larger than {spell('latin_gap')}")
+    if style.latin_space_min > style.latin_space:
+        problems.append(f"{spell('latin_space_min')} is larger than {spell('latin_space')}")
     return problems
 
 
@@ -188,8 +197,24 @@ def from_attributes(base: CompositionStyle, name: str,
 #: clreq's defaults, with its §5 advice on widows and club lines taken
 CLREQ = CompositionStyle(name="clreq", widow_control=True, club_control=True)
 
-#: Regime A of the sample page: news items set push-out, exact measure, 二分 digits
-#: with a small gap, no squeezing of single marks, line-end marks kept full width.
+#: Regime A of the sample page (seed-analysis.md; "seed N" is a line of the extracted text).
+#: Every value is the evidence's, or says why it departs:
+#:
+#: * ``push="out-only"``, ``squeeze={}``: a single mark is never squeezed (seeds 20, 26).
+#: * ``pair_kerning`` 0.5 (clreq): adjacent marks share a blank (seed 116, 17 in 16 em);
+#:   ``bracket_pair_kerning`` 1.0: a ”“ pair takes 1 em (seed 74, 18 in 16 em).
+#: * ``trim_line_start``: an opening mark at a line start is half width (seed 116);
+#:   ``trim_line_end`` off: a line-end mark keeps its full width (seeds 30, 112).
+#: * ``halfwidth_digits``, ``latin_gap`` 0.125 (min 0.0625): digits ½ em with a gap at each
+#:   hanzi boundary of more than 0 and at most about 0.17 em; ¼ em is too wide (seeds 12-14).
+#: * ``tag_position="own-line"``: 阶。 moved down to keep （魏宣） company (seeds 32-33).
+#: * ``word_space`` 0.6: the space typed in bylines and datelines (记者 张铮).  seed-analysis
+#:   reads "about ⅓ em" assuming the dateline paragraph is indented 2 em; but seed 72 holds
+#:   本报讯（记者 张铮 通讯员 刘勇） (14 em and three spaces) in 16 em, impossible after an indent,
+#:   so the run-in dateline starts flush, and then its spaces are at most ⅔ em (seed 72) and,
+#:   with the typed space of seed 323, more than ½ em (姜 did not fit): 0.6, in between
+#:   (0.34 loses seeds 72 and 323, 0.67 seed 72).  A byline's own space, not a Latin one.
+#: * ``latin_space`` ⅓ em (clreq): the page prints no Latin words to measure.
 NEWS = CompositionStyle(
     name="news",
     push="out-only",
@@ -203,9 +228,13 @@ NEWS = CompositionStyle(
     word_space=0.6,
 )
 
-#: Regime B: features and boxes set push-in: ，、；： and quotes and brackets give up to
-#: ½ em (their whole blank half), 。？！ nothing.  Its columns are a little under a whole
-#: number of characters (16.8 em in a 17-em column), so a line of plain hanzi never fills one.
+#: Regime B: features and boxes set push-in (seed 224): ，、；： give up to ½ em; 。 nothing
+#: (seeds 235, 257), nor ？！, treated like 。 (no seed line tells).  Quotes and brackets give up to
+#: ½ em, not the "about ¼ em" seed-analysis reads from seed 301 (which needs only 0.1 em from
+#: each quote): seeds 153 and 245 hold 18 characters in 16.8 em with one comma and a pair of
+#: quotes, so each quote gave at least 0.35 em.  Its columns are a little under a whole number
+#: of characters (16.8 em in a 17-em column), so a line of plain hanzi never fills one.  Digits,
+#: digit gap, tag and both spaces: as in ``NEWS`` (the same typesetter).
 FEATURE = CompositionStyle(
     name="feature",
     push="in-max",
@@ -219,9 +248,11 @@ FEATURE = CompositionStyle(
     word_space=0.6,
 )
 
-#: The 相关链接 box: push-in like the features, digits set without a gap, its tag run in.
-BOX = FEATURE.with_(name="box", latin_gap=0.0, latin_gap_min=0.0, tag_position="run-in")
-#: Photo captions: push-out, digits set without a gap, the photographer's credit run in.
-CAPTION = NEWS.with_(name="caption", latin_gap=0.0, latin_gap_min=0.0, tag_position="run-in")
+#: The 相关链接 box: push-in like the features; its closing （记者 许廷合） runs in on the last
+#: line (seed 430).  The digit gap is the page's: no line of the box shows another.
+BOX = FEATURE.with_(name="box", tag_position="run-in")
+#: Photo captions: push-out like the news items (seeds 435-439), the photographer's credit run
+#: in, the page's digit gap (no caption line shows another).
+CAPTION = NEWS.with_(name="caption", tag_position="run-in")
 
 STYLES: dict[str, CompositionStyle] = {s.name: s for s in (CLREQ, NEWS, FEATURE, BOX, CAPTION)}

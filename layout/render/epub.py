@@ -282,12 +282,12 @@ class Parts:
 
 
 def build_parts(issue: Issue, diagnostics: Diagnostics | None = None) -> Parts:
-    """The XHTML trees of the pages, the nav and the cover page, and the figures' images
-    (a figure's missing or poor alternative text is a warning to ``diagnostics``)."""
+    """The XHTML trees of the pages, the nav and the cover page, and the figures' images;
+    an image without a usable alt text is reported to ``diagnostics``."""
     images = figure_images(issue)
-    for fig, message in alt_problems(issue):
-        if diagnostics is not None:
-            diagnostics.warn(fig.pos, message, "alt-text")
+    if diagnostics is not None:
+        for fig, message in alt_problems(issue):
+            diagnostics.warn(fig.pos, message, "alt")
 
     def href_of(fig: Figure) -> str | None:
         return images[fig.id].href if fig.id in images else None
