@@ -54,15 +54,21 @@ epub: setup $(EPUBS)
 build/%.epub: source/%.xml $(PACKAGE) | setup
 	$(PY) -m layout epub $< -o $@
 
-# Ace by DAISY and axe-core into .node: no Electron and no browser download (they run
-# Debian's chromium, PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium). Where npm is absent this
-# says so and the accessibility tests are skipped with the same message.
-node: $(NODE_DIR)/.installed
+# Ace by DAISY and axe-core into .node, for the EPUB's and the web edition's accessibility
+# tests (tests/browser.py reads .node/node_modules): no Electron and no browser download
+# (they run Debian's chromium, PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium). Debian's npm
+# is installed when we are root; where npm is still absent this says so and those tests
+# are skipped with the same message. The stamp names NPM_PKGS: a new version installs again.
+NODE_STAMP := $(NODE_DIR)/.installed-$(shell printf '%s' '$(NPM_PKGS)' | cksum | cut -d' ' -f1)
+node: $(NODE_STAMP)
 
-$(NODE_DIR)/.installed:  # rm -rf .node after changing NPM_PKGS
-	@command -v npm >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null 2>&1 || true
+$(NODE_STAMP):
+	@command -v npm >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { \
+	  echo "installing Debian package: npm"; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } || \
+	  echo "apt-get could not install npm"
 	@if command -v npm >/dev/null 2>&1; then \
+	  rm -f $(NODE_DIR)/.installed*; \
 	  mkdir -p $(NODE_DIR) && \
 	  ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix $(NODE_DIR) \
 	    --no-audit --no-fund --no-save --loglevel=error $(NPM_PKGS) && touch $@; \

@@ -162,10 +162,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_web(args: argparse.Namespace) -> int:
     from layout.render.web import write_site
 
-    report = write_site(args.sources, args.output, jobs=args.jobs)
-    for entry in report.issues:
+    ctx = BuildContext.from_env()
+    site = write_site(args.sources, args.output, jobs=args.jobs, ctx=ctx)
+    report(ctx.diagnostics)
+    for entry in site.issues:
         print(f"{entry.folder}: {entry.pages} page(s), {entry.articles} articles")
-    print(f"{', '.join(args.sources)} -> {report.out} ({report.files} files, {report.bytes / 1e6:.1f} MB)")
+    print(f"{', '.join(args.sources)} -> {site.out} ({site.files} files, {site.bytes / 1e6:.1f} MB)")
     return 0
 
 

@@ -1,37 +1,56 @@
 """A real browser for tests: Debian's headless Chromium driven by Selenium through chromedriver.
 
+One module for every browser test (the EPUB's content documents, the web edition):
+one way to start the browser, one skip rule, one axe-core runner.
+
 No browser is downloaded: Selenium is pointed at ``/usr/bin/chromium`` and
 ``/usr/bin/chromedriver`` (Debian packages ``chromium`` and ``chromium-driver``; the
-Makefile installs them).  ``CHROMIUM`` and ``CHROMEDRIVER`` override the paths.
+Makefile installs them) and Selenium Manager is never asked for one.  ``CHROMIUM`` and
+``CHROMEDRIVER`` override the paths.  Ace by DAISY and axe-core come from ``.node``
+(``make node``, which ``make test`` runs).
 
-    from browser import chromium  # a pytest fixture: import it into a test module
-
-    def test_x(chromium):
-        chromium.open(path, 390, 844)             # exact CSS viewport, fonts loaded
+    def test_x(chromium):                         # the session fixture (tests/conftest.py)
+        chromium.open(path, 390, 844)             # a file or URL at an exact CSS viewport, fonts loaded
         chromium.js("return document.title")      # run a script in the page
         chromium.cdp("CSS.getPlatformFontsForNode", {"nodeId": n})
         chromium.screenshot(Path("build/shots/x.png"))
+        violations, rules = chromium.axe()        # axe-core in the page
+        assert not chromium.console_errors()
 
-The driver is shared by the session (starting Chromium costs about a second); each
-``open`` resets the viewport.
+    with serve(site) as base:                     # a built site on 127.0.0.1
+        chromium.load(base + "index.html")        # and its images loaded
+
+Skipped, saying why, only where the machine lacks selenium, chromium or chromedriver
+(``missing``), or, for Ace and axe-core, npm (``node_tool``); anything else missing
+is a failure that says which ``make`` target installs it.  The driver is shared by the
+session (starting Chromium costs about a second); ``open`` sets the viewport each time.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
+import http.server
+import json
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+NODE = ROOT / ".node" / "node_modules"
+AXE = NODE / "axe-core" / "axe.min.js"
+ACE = NODE / ".bin" / "ace-puppeteer"
 #: Chromium's switches: headless, no sandbox (containers), no GPU, hidden scrollbars (the
 #: viewport is the layout width), one device pixel per CSS pixel, text antialiased the
-#: same on every run.
+#: same on every run, Chinese as the browser's language.
 SWITCHES = (
     "--headless=new",
     "--no-sandbox",
@@ -44,11 +63,49 @@ SWITCHES = (
     "--disable-extensions",
     "--no-first-run",
     "--lang=zh-CN",
+    "--window-size=1280,900",
 )
 
 
+def missing() -> str | None:
+    """Why the browser cannot run here, or None."""
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (pip install -e '.[test]')"
+    for exe in (CHROMIUM, CHROMEDRIVER):
+        if not (exe.is_file() and os.access(exe, os.X_OK)) and shutil.which(str(exe)) is None:
+            return f"{exe} not found: install the Debian packages chromium and chromium-driver (make setup)"
+    return None
+
+
+def node_tool(path: Path) -> Path:
+    """A tool from .node (``make node``); skipped, saying why, only where npm is absent."""
+    if path.exists():
+        return path
+    if shutil.which("npm") is None:
+        pytest.skip("npm is absent: Ace by DAISY and axe-core cannot be installed (make node)")
+    pytest.fail(f"{path.relative_to(ROOT)} missing: run `make node` (npm installs Ace and axe-core into .node)")
+
+
+#: axe-core's run on the whole document; ``arguments[0]``: every rule (including those
+#: axe turns off by default) or axe's default set.  Returns {rules, violations} or {error}.
+AXE_RUN_JS = r"""
+const done = arguments[arguments.length - 1];
+const rules = arguments[0] ? axe.getRules().map(r => r.ruleId) : null;
+const options = {resultTypes: ['violations']};
+if (rules) options.runOnly = {type: 'rule', values: rules};
+axe.run(document, options)
+  .then(r => done({rules: rules ? rules.length : null, violations: r.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)}))}))
+  .catch(e => done({error: String(e)}));
+"""
+
+
 class Chromium:
-    """One headless Chromium: open pages at a viewport size, run scripts and CDP commands."""
+    """One headless Chromium: open pages at a viewport size, run scripts and CDP commands,
+    read its console and network logs."""
 
     def __init__(self) -> None:
         from selenium import webdriver
@@ -59,6 +116,9 @@ class Chromium:
         options.binary_location = str(CHROMIUM)
         for switch in SWITCHES:
             options.add_argument(switch)
+        # the console (browser) and the network (performance) logs, read by console_errors
+        # and network_failures
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
         self.driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
         self.driver.set_script_timeout(60)
 
@@ -76,11 +136,12 @@ class Chromium:
         """A script that ends by calling ``arguments[arguments.length - 1](result)``."""
         return self.driver.execute_async_script(script, *args)
 
-    def viewport(self, width: int, height: int) -> None:
-        """Exactly ``width`` x ``height`` CSS pixels of layout viewport, scale 1."""
+    def viewport(self, width: int, height: int = 900, *, mobile: bool = False) -> None:
+        """Exactly ``width`` x ``height`` CSS pixels of layout viewport, scale 1; ``mobile``
+        emulates a phone (the page's ``<meta name=viewport>`` is obeyed)."""
         self.cdp(
             "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
         )
 
     def open(self, target: Path | str, width: int, height: int) -> None:
@@ -89,6 +150,52 @@ class Chromium:
         url = target.resolve().as_uri() if isinstance(target, Path) else target
         self.driver.get(url)
         self.js_async("const done = arguments[0]; document.fonts.ready.then(() => done(true));")
+
+    def load(self, url: str, timeout: float = 30) -> None:
+        """Load ``url`` at the current viewport and wait until it and its images are loaded."""
+        self.driver.get(url)
+        self.wait_loaded(timeout)
+
+    def wait_loaded(self, timeout: float = 30) -> None:
+        """Until the document and its images are loaded."""
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(self.driver, timeout).until(
+            lambda d: d.execute_script(
+                "return document.readyState === 'complete' && [...document.images].every(i => i.complete)"
+            )
+        )
+
+    def console_errors(self) -> list[str]:
+        """SEVERE console entries since the last call (the log is drained)."""
+        return [e["message"] for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
+
+    def network_failures(self) -> list[str]:
+        """Responses with status >= 400 and failed loads since the last call (log drained)."""
+        bad = []
+        for entry in self.driver.get_log("performance"):
+            msg = json.loads(entry["message"])["message"]
+            params = msg.get("params", {})
+            if msg["method"] == "Network.responseReceived":
+                response = params["response"]
+                if response["status"] >= 400:
+                    bad.append(f"{response['status']} {response['url']}")
+            elif msg["method"] == "Network.loadingFailed" and not params.get("canceled"):
+                bad.append(f"failed {params.get('errorText')} ({params.get('type')})")
+        return bad
+
+    def drain_logs(self) -> None:
+        """Forget the console and network entries so far."""
+        self.driver.get_log("browser")
+        self.driver.get_log("performance")
+
+    def axe(self, *, every_rule: bool = False) -> tuple[list[dict[str, Any]], int | None]:
+        """axe-core (``.node``) on the current page: its violations (id, impact, help, the
+        first three nodes) and, with ``every_rule``, how many rules ran."""
+        self.js(node_tool(AXE).read_text(encoding="utf-8"))
+        result = self.js_async(AXE_RUN_JS, every_rule)
+        assert "error" not in result, result
+        return result["violations"], result["rules"]
 
     def lines(self, selector: str) -> list[list[dict[str, Any]]]:
         """The rendered lines of every element ``selector`` matches (see ``LINES_JS``)."""
@@ -167,16 +274,23 @@ return els.map(linesOf);
 """
 
 
-def missing() -> str | None:
-    """Why the browser cannot run here, or None."""
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` on 127.0.0.1 (a free port) in a thread; yields the base URL."""
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
     try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (pip install -e '.[test]')"
-    for exe in (CHROMIUM, CHROMEDRIVER):
-        if not (exe.is_file() and os.access(exe, os.X_OK)) and shutil.which(str(exe)) is None:
-            return f"{exe} not found: install the Debian packages chromium and chromium-driver"
-    return None
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="session")

@@ -362,7 +362,7 @@ def test_alt_text_never_repeats_the_caption_and_a_missing_alt_is_warned(issue: I
     with_image = _with_image(issue, "photo2", image_png)
     problems = alt_problems(with_image)
     assert [(f.id, "no alt text" in m) for f, m in problems] == [("photo2", True)]
-    sink = Diagnostics()
+    sink = Diagnostics()  # the build context's sink: the CLI prints it, the archive keeps it
     write_epub(with_image, outdir / "warned.epub", fonts=False, diagnostics=sink)
     err = "\n".join(map(str, sink))
     assert "warning: figure 'photo2' has an image but no alt text" in err and "000_024ecb8943099354.xml:" in err

@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from browser import Chromium, chromium  # noqa: F401  (the session fixture)
+from browser import ACE, CHROMIUM, Chromium, node_tool
 from lxml import etree
 from test_epub import assert_epubcheck_clean, run_epubcheck
 
@@ -32,9 +32,6 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "source" / "000_024ecb8943099354.xml"
 OUT = REPO / "build" / "browser"
 SHOTS = REPO / "build" / "screenshots" / "epub"
-NODE = REPO / ".node" / "node_modules"
-ACE = NODE / ".bin" / "ace-puppeteer"
-AXE = NODE / "axe-core" / "axe.min.js"
 EPOCH = "1621468800"
 #: Viewports (CSS px): small and large phones, a tablet upright and on its side.
 VIEWPORTS = {320: 568, 390: 844, 768: 1024, 1024: 768}
@@ -144,7 +141,7 @@ def test_line_checks_catch_what_they_look_for() -> None:
 
 
 @pytest.mark.parametrize("width", VIEWPORTS)
-def test_no_lone_dash_lines_and_no_one_character_headline_lines(chromium, sample_docs, width) -> None:  # noqa: F811
+def test_no_lone_dash_lines_and_no_one_character_headline_lines(chromium, sample_docs, width) -> None:
     problems = []
     for doc in sample_docs:
         chromium.open(doc, width, VIEWPORTS[width])
@@ -153,7 +150,7 @@ def test_no_lone_dash_lines_and_no_one_character_headline_lines(chromium, sample
     assert not problems, "\n".join(problems)
 
 
-def test_bench_issue_at_a_phone_width(chromium, bench_docs) -> None:  # noqa: F811
+def test_bench_issue_at_a_phone_width(chromium, bench_docs) -> None:
     """Every page of the 24-page issue at 390 px: the issue saw a lone —— on each of them."""
     problems = []
     dash_lines = 0
@@ -211,7 +208,7 @@ return [out, columns + 1];
 
 
 @pytest.mark.parametrize("width", VIEWPORTS)
-def test_heads_never_end_a_paginated_column(chromium, sample_docs, width) -> None:  # noqa: F811
+def test_heads_never_end_a_paginated_column(chromium, sample_docs, width) -> None:
     problems, pages = [], 0
     for doc in sample_docs:
         chromium.open(doc, width, VIEWPORTS[width])
@@ -224,7 +221,7 @@ def test_heads_never_end_a_paginated_column(chromium, sample_docs, width) -> Non
     assert not problems, "\n".join(problems)
 
 
-def test_bench_heads_never_end_a_paginated_column(chromium, bench_docs) -> None:  # noqa: F811
+def test_bench_heads_never_end_a_paginated_column(chromium, bench_docs) -> None:
     problems = []
     for doc in bench_docs:
         chromium.open(doc, 390, 844)
@@ -237,7 +234,7 @@ def test_bench_heads_never_end_a_paginated_column(chromium, bench_docs) -> None:
 
 
 @pytest.mark.parametrize("width", VIEWPORTS)
-def test_embedded_fonts_draw_every_glyph(chromium, sample_docs, width) -> None:  # noqa: F811
+def test_embedded_fonts_draw_every_glyph(chromium, sample_docs, width) -> None:
     """DevTools says which font drew each element's text: only the book's web fonts."""
     glyphs = 0
     for doc in sample_docs:
@@ -292,7 +289,7 @@ return out;
 
 
 @pytest.mark.parametrize("width", VIEWPORTS)
-def test_hanzi_digit_gaps(chromium, sample_docs, width) -> None:  # noqa: F811
+def test_hanzi_digit_gaps(chromium, sample_docs, width) -> None:
     """The print's gap between hanzi and digits (1/8 em in the news and feature regimes,
     none in the box and the captions), as the reading engine sets it."""
     page = next(d for d in sample_docs if d.stem == "p001")
@@ -331,7 +328,7 @@ return out;
 
 
 @pytest.mark.parametrize("width", VIEWPORTS)
-def test_centred_heads_trim_an_opening_quote_at_a_line_start(chromium, sample_docs, width) -> None:  # noqa: F811
+def test_centred_heads_trim_an_opening_quote_at_a_line_start(chromium, sample_docs, width) -> None:
     """text-spacing-trim: the blank half of a full-width “ at the start of a centred line is
     trimmed, so the line is not ¼ em off centre."""
     page = next(d for d in sample_docs if d.stem == "p001")
@@ -345,7 +342,7 @@ def test_centred_heads_trim_an_opening_quote_at_a_line_start(chromium, sample_do
 
 
 @pytest.mark.parametrize("width", VIEWPORTS)
-def test_cover_fits_the_screen_and_names_the_lead(chromium, sample_docs, width) -> None:  # noqa: F811
+def test_cover_fits_the_screen_and_names_the_lead(chromium, sample_docs, width) -> None:
     cover = next(d for d in sample_docs if d.stem == "cover")
     height = VIEWPORTS[width]
     chromium.open(cover, width, height)
@@ -364,46 +361,23 @@ def test_cover_fits_the_screen_and_names_the_lead(chromium, sample_docs, width) 
 # -- accessibility: axe-core with every rule, and Ace by DAISY ---------------------------
 
 
-def _node_tool(path: Path) -> Path:
-    """A tool from .node (make node); skipped, saying why, only where npm is absent."""
-    if path.exists():
-        return path
-    if shutil.which("npm") is None:
-        pytest.skip("npm is absent: Ace by DAISY and axe-core cannot be installed (make node)")
-    pytest.fail(f"{path.relative_to(REPO)} missing: run `make node` (npm installs Ace and axe-core into .node)")
-
-
-AXE_RUN_JS = r"""
-const done = arguments[arguments.length - 1];
-const rules = axe.getRules().map(r => r.ruleId);
-axe.run(document, {runOnly: {type: 'rule', values: rules}, resultTypes: ['violations']})
-  .then(r => done({rules: rules.length, violations: r.violations.map(v => ({
-      id: v.id, impact: v.impact, help: v.help,
-      nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)}))}))
-  .catch(e => done({error: String(e)}));
-"""
-
-
 def axe_violations(browser: Chromium, docs: list[Path], width: int = 390) -> tuple[list[str], int]:
-    source = _node_tool(AXE).read_text(encoding="utf-8")
+    """axe-core with every rule on each document; the problems and how many rules ran."""
     problems, rules = [], 0
     for doc in docs:
         browser.open(doc, width, VIEWPORTS[width])
-        browser.js(source)
-        result = browser.js_async(AXE_RUN_JS)
-        assert "error" not in result, result
-        rules = result["rules"]
-        problems += [f"{doc.name}: {v['id']} ({v['impact']}) {v['help']}: {v['nodes']}" for v in result["violations"]]
+        violations, rules = browser.axe(every_rule=True)
+        problems += [f"{doc.name}: {v['id']} ({v['impact']}) {v['help']}: {v['nodes']}" for v in violations]
     return problems, rules
 
 
-def test_axe_with_every_rule_on_the_sample(chromium, sample_docs) -> None:  # noqa: F811
+def test_axe_with_every_rule_on_the_sample(chromium, sample_docs) -> None:
     problems, rules = axe_violations(chromium, sample_docs)
     assert rules > 90  # every rule, including region, page-has-heading-one, bypass
     assert not problems, "\n".join(problems)
 
 
-def test_axe_with_every_rule_on_the_bench_issue(chromium, bench_docs) -> None:  # noqa: F811
+def test_axe_with_every_rule_on_the_bench_issue(chromium, bench_docs) -> None:
     problems, _ = axe_violations(chromium, bench_docs)
     assert not problems, "\n".join(problems)
 
@@ -416,10 +390,10 @@ REQUIRED_A11Y = (
 
 
 def ace_report(epub: Path) -> dict:
-    ace = _node_tool(ACE)
+    ace = node_tool(ACE)
     out = epub.with_name(epub.stem + "-ace")
     shutil.rmtree(out, ignore_errors=True)
-    env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": str(Path(os.environ.get("CHROMIUM", "/usr/bin/chromium")))}
+    env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": str(CHROMIUM)}
     proc = subprocess.run(
         [str(ace), "--force", "--silent", "--outdir", str(out), str(epub)],
         env=env, capture_output=True, text=True, timeout=600,

@@ -60,18 +60,31 @@ def _doc(path: Path) -> etree._Element:
     return lxml_html.fromstring(path.read_bytes())
 
 
+def _shape(el: etree._Element) -> tuple:
+    """An element as (tag, attributes, text, tail, children), namespaces dropped: an
+    XHTML tree and the same markup parsed as HTML compare equal."""
+    attrs = tuple(sorted((etree.QName(k).localname, v) for k, v in el.attrib.items()))
+    return (etree.QName(el).localname, attrs, el.text or "", el.tail or "", tuple(_shape(c) for c in el))
+
+
 def test_article_markup_is_the_epubs(site: Path) -> None:
-    """The article element is the EPUB writer's, headings raised one level (h1 headline)."""
+    """The article element is the EPUB writer's, element for element, headings raised one
+    level (the headline is the page's one h1); the headline's word joiners kept."""
+    from layout.render.web.document import promote_headings
+
     issue = read_issue(SAMPLE)
-    art = next(a for a in issue.articles if a.id == "a4")
-    holder = etree.Element(f"{{{epub_xhtml.XHTML_NS}}}div")
-    epub_xhtml.add_article(holder, art, lambda fig: None)
-    epub_text = "".join(holder.itertext())
-    page = _doc(site / STEM / "a4.html")
-    (article,) = page.xpath("//article[@id='a4']")
-    assert "".join(article.itertext()) == epub_text
-    assert [h.tag for h in page.iter("h1")] == ["h1"]
-    assert "".join(page.find(".//h1").itertext()).replace(" ", "") == art.head.title.replace(" ", "")
+    for art in issue.articles:
+        epub = epub_xhtml.article_element(art, lambda fig: None)
+        epub.tail = None
+        promote_headings(epub)
+        page = _doc(site / STEM / f"{art.id}.html")
+        (article,) = page.xpath(f"//article[@id='{art.id}']")
+        article.tail = None
+        assert _shape(article) == _shape(epub), art.id
+        assert [h.tag for h in page.iter("h1")] == ["h1"], art.id
+        h1 = "".join(page.find(".//h1").itertext())
+        assert epub_xhtml.WORD_JOINER in h1  # no one-character last line (keep_last_pair)
+        assert h1.replace(" ", "").replace(epub_xhtml.WORD_JOINER, "") == art.head.title.replace(" ", "")
     assert page.get("lang") == "zh-Hans"
     assert page.xpath("//main[@id='main']") and page.xpath("//header") and page.xpath("//footer")
 
@@ -116,6 +129,11 @@ def test_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
     assert "did not make" in proc.stderr
     assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".mine.")]
+    # a file where the folder would go: the output path is wrong (exit 2), the file kept
+    proc = subprocess.run([sys.executable, "-m", "layout", "web", str(SAMPLE), "-o", str(foreign / "notes.txt")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "not a folder" in proc.stderr
+    assert (foreign / "notes.txt").read_text() == "keep me"
 
 
 def test_cli_rebuilds_its_own_site_in_place(tmp_path: Path) -> None:
@@ -125,6 +143,8 @@ def test_cli_rebuilds_its_own_site_in_place(tmp_path: Path) -> None:
                               capture_output=True, text=True, cwd=ROOT)
         assert proc.returncode == 0, proc.stderr
         assert "-> " in proc.stdout and "MB)" in proc.stdout
+        # the build's warnings (its context's diagnostics) reach the user, once each
+        assert proc.stderr.count("warning: figure 'photo2' has no image yet") == 1, proc.stderr
     assert (out / MARKER).is_file() and (out / STEM / "page-001.html").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["web"]
 
@@ -140,3 +160,22 @@ def test_a_broken_source_leaves_the_previous_site(tmp_path: Path) -> None:
     assert "bad.xml" in proc.stderr
     assert _tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.xml", "web"]
+
+
+def test_article_lists_follow_the_epubs_reading_order(site: Path) -> None:
+    """The page's and the issue's article lists open with the page's lead (头条) and keep the
+    EPUB's order (its table of contents): one reading order for both editions."""
+    issue = read_issue(SAMPLE)
+    lead = epub_xhtml.issue_lead(issue)
+    assert lead is not None and lead.id == "a8" and issue.pages[0].items[0] is not lead  # moved first
+    toc = [e.href.split("#")[1] for e in epub_xhtml.toc_entries(issue)[0].children]
+    lists = {
+        "page view": _doc(site / STEM / "page-001.html").xpath("//nav[@class='page-articles']//a/@href"),
+        "issue index": _doc(site / STEM / "index.html").xpath("//li[@class='page-card']/ul//a/@href"),
+    }
+    for name, hrefs in lists.items():
+        ids = [h.removesuffix(".html") for h in hrefs]
+        assert ids[0] == "a8", name
+        assert [i for i in ids if i in toc] == toc, name
+    related = _doc(site / STEM / "a1.html").xpath("//nav[@class='related']//a/@href")
+    assert related[0] == "a8.html"

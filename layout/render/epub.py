@@ -281,13 +281,20 @@ class Parts:
         return epub_style.text_by_font(self.docs)
 
 
+def warn_alt_problems(issue: Issue, diagnostics: Diagnostics) -> None:
+    """Each of ``alt_problems`` as a warning (code ``alt-text``): the EPUB's and the web's."""
+    for fig, message in alt_problems(issue):
+        diagnostics.warn(fig.pos, message, "alt-text")
+
+
 def build_parts(issue: Issue, diagnostics: Diagnostics | None = None) -> Parts:
-    """The XHTML trees of the pages, the nav and the cover page, and the figures' images;
-    an image without a usable alt text is reported to ``diagnostics``."""
+    """The XHTML trees of the pages, the nav and the cover page, and the figures' images.
+
+    A figure's alt-text problems (``alt_problems``) are warnings, added to ``diagnostics``.
+    """
     images = figure_images(issue)
     if diagnostics is not None:
-        for fig, message in alt_problems(issue):
-            diagnostics.warn(fig.pos, message, "alt")
+        warn_alt_problems(issue, diagnostics)
 
     def href_of(fig: Figure) -> str | None:
         return images[fig.id].href if fig.id in images else None
@@ -376,7 +383,8 @@ def write_epub(issue: Issue, out_path: str | Path, *, fonts: bool = True, font_s
 
     The cover is drawn with the fonts either way.  The bytes depend only on the issue,
     the fonts, the library versions and the date of ``build_epoch`` (SOURCE_DATE_EPOCH,
-    else the issue's date, else the source file's modification time).
+    else the issue's date, else the source file's modification time).  Warnings go to
+    ``diagnostics`` (the build context's sink), never to stderr.
     """
     epoch = build_epoch(issue) if epoch is None else epoch
     parts = build_parts(issue, diagnostics)

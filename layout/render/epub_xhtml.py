@@ -290,6 +290,12 @@ def head_level(art: Article, lead: Article | None) -> int:
     return LEAD_LEVEL + 1
 
 
+def lead_on(page: Page, lead: Article | None) -> Article | None:
+    """The lead of ``page``: the issue's ``lead`` (``issue_lead``) where it stands on the
+    page, else the page's own (``page_lead``)."""
+    return lead if lead is not None and lead in page.articles else page_lead(page.articles)
+
+
 def reading_order(page: Page, lead: Article | None) -> list[object]:
     """The page's items with its lead first (the reader meets the 头条 before the briefs)."""
     items = list(page.items)
@@ -439,7 +445,7 @@ def page_document(page: Page, image_href: ImageHref, lead: Article | None = None
     """One printed page in ``<main>``: its page break, header, then the items with the lead
     (``lead``, else the page's own) first."""
     html, body = new_document(page_title(page))
-    lead = lead if lead is not None and lead in page.articles else page_lead(page.articles)
+    lead = lead_on(page, lead)
     section = sub(sub(body, "main"), "section", class_="page")
     # named by ``title``: axe (aria-prohibited-attr) ignores doc-* roles and would take an
     # aria-label on a span as one without a role; Ace's pagebreak-label accepts either
@@ -484,7 +490,7 @@ def toc_entries(issue: Issue) -> list[TocEntry]:
     for page in issue.pages:
         href = page_href(page)
         children = []
-        for item in reading_order(page, lead if lead in page.articles else page_lead(page.articles)):
+        for item in reading_order(page, lead_on(page, lead)):
             if isinstance(item, Article):
                 children.append(TocEntry(f"{href}#{item.id}", article_title(item)))
             elif isinstance(item, Box) and (item.title or item.label):

@@ -23,6 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from layout.atomic import OutputError
+from layout.context import BuildContext
 from layout.errors import InputError, SourcePos
 from layout.render.web import views
 from layout.render.web.archive_index import IssueEntry, archive_index, search_page
@@ -50,28 +51,34 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def write_issue(source: str | Path, folder: Path, jobs: int = 2) -> IssueEntry:
-    """One issue's folder: page views and images, article pages, the index, CSS and fonts."""
+def write_issue(source: str | Path, folder: Path, jobs: int = 2, ctx: BuildContext | None = None) -> IssueEntry:
+    """One issue's folder: page views and images, article pages, the index, CSS and fonts.
+
+    Warnings (the composer's, a figure's alt text as the EPUB judges it) go to ``ctx``'s
+    diagnostics."""
     from layout.pipeline import build
-    from layout.render import epub_style
-    from layout.render.epub import figure_images, language
+    from layout.render import epub_style, epub_xhtml
+    from layout.render.epub import figure_images, language, warn_alt_problems
     from layout.render.pdf import render_pdf
 
-    built = build(source)
+    ctx = ctx or BuildContext()
+    built = build(source, ctx)
     issue, fonts = built.issue, built.fonts
     lang = language(issue)
     assets = figure_images(issue)
-    ctx = views.IssueContext(issue, lang, lambda fig: assets[fig.id].href if fig.id in assets else None)
+    warn_alt_problems(issue, ctx.diagnostics)
+    view = views.IssueContext(issue, lang, lambda fig: assets[fig.id].href if fig.id in assets else None,
+                              epub_xhtml.issue_lead(issue))
 
     renderer = PageRenderer(render_pdf(issue, built.layout, fonts), len(issue.pages), jobs)
     try:
         docs = {}  # written while the pages are rendered
         for page, page_layout in zip(issue.pages, built.layout.pages, strict=True):
-            docs[views.page_file(page)] = views.page_view(ctx, page, page_layout)
+            docs[views.page_file(page)] = views.page_view(view, page, page_layout)
         for page, item in issue_items(issue):
-            docs[item_file(item)] = views.article_page(ctx, page, item)
+            docs[item_file(item)] = views.article_page(view, page, item)
         layouts = {p.number: pl for p, pl in zip(issue.pages, built.layout.pages, strict=True)}
-        docs["index.html"] = views.issue_index(ctx, layouts)
+        docs["index.html"] = views.issue_index(view, layouts)
         embedded = epub_style.embed_fonts(fonts, epub_style.text_by_font(docs.values()))
         pictures = renderer.result()
     finally:
@@ -79,7 +86,7 @@ def write_issue(source: str | Path, folder: Path, jobs: int = 2) -> IssueEntry:
     for page, imgs in zip(issue.pages, pictures, strict=True):
         for img in imgs:
             _write(folder / views.image_file(page, img.width), img.data)
-    css = epub_style.stylesheet(embedded, epub_style.chains_of(fonts))
+    css = epub_style.stylesheet(embedded, epub_style.chains_of(fonts), epub_xhtml.head_sizes(issue))
     _write(folder / "style" / "book.css", css.encode("utf-8"))
     for f in embedded:
         _write(folder / f.href, f.data)
@@ -92,10 +99,12 @@ def write_issue(source: str | Path, folder: Path, jobs: int = 2) -> IssueEntry:
 
 
 def _check_output(out: Path) -> None:
+    """A wrong output path is the user's input (exit 2, ``layout.errors``); only writing
+    itself fails with an ``OutputError`` (exit 4)."""
     if out.exists() and not out.is_dir():
-        raise OutputError(f"cannot write the site to {out}: it is a file, not a folder", SourcePos(str(out)))
+        raise InputError(f"cannot write the site to {out}: it is a file, not a folder", SourcePos(str(out)))
     if out.is_dir() and not (out / MARKER).exists() and any(out.iterdir()):
-        raise OutputError(
+        raise InputError(
             f"{out} is a folder this tool did not make (no {MARKER}); choose an empty or new folder",
             SourcePos(str(out)),
         )
@@ -116,8 +125,10 @@ def _size(folder: Path) -> tuple[int, int]:
     return len(files), sum(p.stat().st_size for p in files)
 
 
-def write_site(sources: Sequence[str | Path], out: str | Path, *, jobs: int = 2) -> SiteReport:
-    """Build the web edition of ``sources`` (one issue each) into the folder ``out``."""
+def write_site(sources: Sequence[str | Path], out: str | Path, *, jobs: int = 2,
+               ctx: BuildContext | None = None) -> SiteReport:
+    """Build the web edition of ``sources`` (one issue each) into the folder ``out``;
+    warnings go to ``ctx``'s diagnostics (the CLI prints them)."""
     out = Path(out)
     _check_output(out)
     stems: dict[str, str] = {}
@@ -132,7 +143,7 @@ def write_site(sources: Sequence[str | Path], out: str | Path, *, jobs: int = 2)
     except OSError as exc:
         raise OutputError(f"cannot write to {out.parent}: {exc.strerror}", SourcePos(str(out))) from None
     try:
-        entries = [write_issue(s, tmp / stem, jobs) for stem, s in sorted(stems.items())]
+        entries = [write_issue(s, tmp / stem, jobs, ctx) for stem, s in sorted(stems.items())]
         static = resources.files("layout.render.web") / "static"
         for name in STATIC:
             _write(tmp / "assets" / name, (static / name).read_bytes())

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from layout.read.model import Article, Box, Figure, Issue, Page
+from layout.render import epub_xhtml
 from layout.render.epub_xhtml import article_title, join_lines
 from layout.render.web.document import href
 
@@ -59,9 +60,11 @@ def item_file(item: Item) -> str:
     return f"{item.id}.html"
 
 
-def standalone_items(page: Page) -> list[Item]:
-    """The items of a page that get a page of their own, in reading order."""
-    return [it for it in page.items if isinstance(it, Article | Box | Figure)]
+def standalone_items(page: Page, lead: Article | None = None) -> list[Item]:
+    """The items of a page that get a page of their own, in the EPUB's reading order: the
+    page's lead first (``lead``: the issue's, as ``epub_xhtml.issue_lead`` finds it)."""
+    order = epub_xhtml.reading_order(page, epub_xhtml.lead_on(page, lead))
+    return [it for it in order if isinstance(it, Article | Box | Figure)]
 
 
 def page_targets(page: Page) -> dict[str, Target]:

@@ -35,6 +35,8 @@ class IssueContext:
     issue: Issue
     lang: str
     image_href: Callable[[Figure], str | None]
+    #: the issue's 头条 (``epub_xhtml.issue_lead``): each page's lead opens its article lists
+    lead: Article | None = None
 
     @property
     def title(self) -> str:
@@ -149,7 +151,7 @@ def page_view(ctx: IssueContext, page: Page, layout: PageLayout) -> etree._Eleme
     side = sub(wrap, "nav", class_="page-articles", aria_label="本版文章")
     sub(side, "h2", "本版文章")
     ol = sub(side, "ol")
-    for item in standalone_items(page):
+    for item in standalone_items(page, ctx.lead):
         li = sub(ol, "li")
         a = sub(li, "a", item_title(item), href=href(item_file(item)))
         a.set("data-hotspot", f"hs-{item.id}")
@@ -198,7 +200,7 @@ def article_page(ctx: IssueContext, page: Page, item: Item) -> etree._Element:
     link = sub(where, "a", page_title(page), href=page_file(page))
     link.tail = f" · {ctx.title}"
 
-    others = [it for it in standalone_items(page) if it is not item]
+    others = [it for it in standalone_items(page, ctx.lead) if it is not item]
     if others:
         nav = sub(main, "nav", class_="related", aria_label="本版其他文章")
         sub(nav, "h2", "本版其他文章")
@@ -229,7 +231,7 @@ def issue_index(ctx: IssueContext, layouts: dict[int, PageLayout]) -> etree._Ele
         w, h = pixel_size(layouts[page.number].width, layouts[page.number].height, THUMB)
         sub(a, "img", src=image_file(page, w), width=str(w), height=str(h), alt="")
         sub(a, "span", page_title(page))
-        items = standalone_items(page)
+        items = standalone_items(page, ctx.lead)
         if items:
             ul = sub(li, "ul")
             for it in items:
