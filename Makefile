@@ -105,6 +105,7 @@ lint: setup
 	$(VENV)/bin/ruff check layout tests
 
 bench: setup
+	$(VENV)/bin/pip install --quiet -e '.[bench]'
 	$(PY) bench/run.py
 
 fuzz: setup

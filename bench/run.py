@@ -43,19 +43,26 @@ PY = sys.executable
 #: environment of every measured process (main() sets it; None: inherit ours)
 ENV: dict | None = None
 
-#: targets of issue 9 (seconds, MB)
+#: targets of issues 9 and 16 (seconds, MB, KB, ratio)
 TARGETS = {
     "sample.cli_pdf": 0.5,
     "sample.cli_pdf_epub": 0.8,
     "sample.compose": 0.050,
+    "sample.pdf_over_typst": 1.0,  # our `pdf` process / Typst's on the same page, same run
+    "sample.pdf_kb": 300,
+    "sample.pdf_peak_mb": 100,
     "peak_rss_mb": 250,
     "first_build": 15.0,
+    "issue24.cli_pdf": 1.2,
     "issue24.parallel": 6.0,
     "sample.web": 3.0,  # issue 20: the web edition
     "issue24.web": 20.0,
     "sample.import": 1.0,  # issue 18: `python -m layout import` of the sample's PDF
     "issue24.import": 10.0,
 }
+TYPST_SOURCE = BENCH / "sample.typ"
+TYPST_RUN = ("import sys, typst; typst.compile(sys.argv[1], output=sys.argv[2], "
+             "font_paths=sys.argv[3:], ignore_system_fonts=True)")
 
 STAGES = ["import", "parse_validate", "fonts", "compose", "compose_warm", "pdf", "epub", "alto",
           "total"]
@@ -214,7 +221,7 @@ def stage_series(source: Path, n: int, stages: set[str]) -> dict:
 
 def cli_series(source: Path, n: int, tmp: Path, epub: bool = True) -> dict:
     """``python -m layout pdf`` (and ``epub``) as subprocesses, fonts cached."""
-    pdf_t, both_t, epub_t, rss = [], [], [], []
+    pdf_t, both_t, epub_t, rss, pdf_rss = [], [], [], [], []
     pdf_c, both_c, epub_c, load = [], [], [], []
     pdf_out, epub_out = tmp / (source.stem + ".pdf"), tmp / (source.stem + ".epub")
     for _ in range(n):
@@ -222,6 +229,7 @@ def cli_series(source: Path, n: int, tmp: Path, epub: bool = True) -> dict:
         pdf_t.append(a["wall"])
         pdf_c.append(a["cpu"])
         rss.append(a["maxrss_mb"])
+        pdf_rss.append(a["maxrss_mb"])
         load.append(a["load"])
         if epub:
             b = run_rusage([PY, "-m", "layout", "epub", str(source), "-o", str(epub_out)])
@@ -231,6 +239,7 @@ def cli_series(source: Path, n: int, tmp: Path, epub: bool = True) -> dict:
             both_c.append(a["cpu"] + b["cpu"])
             rss.append(b["maxrss_mb"])
     out = {"pdf": stats(pdf_t), "pdf_cpu": stats(pdf_c), "maxrss_mb": max(rss),
+           "pdf_maxrss_mb": max(pdf_rss),
            "pdf_bytes": pdf_out.stat().st_size, "load_1min": load}
     if epub:
         out["epub"] = stats(epub_t)
@@ -239,6 +248,34 @@ def cli_series(source: Path, n: int, tmp: Path, epub: bool = True) -> dict:
         out["pdf_epub_cpu"] = stats(both_c)
         out["epub_bytes"] = epub_out.stat().st_size
     return out
+
+
+def typst_series(n: int, tmp: Path) -> dict | None:
+    """The same page set by Typst (PyPI ``typst``, the optional ``bench`` extra): a Typst
+    file of the same articles, frames, faces and sizes (``bench/typst_page.py``), compiled
+    by a fresh process each run, alternating with ours in ``cli_series``' manner."""
+    probe = subprocess.run([PY, "-c", "import typst"], capture_output=True)
+    if probe.returncode:
+        return None
+    run_rusage([PY, str(ROOT / "bench" / "typst_page.py"), str(SAMPLE), "-o", str(TYPST_SOURCE)])
+    folders = TYPST_SOURCE.with_suffix(".fonts").read_text(encoding="utf-8").split()
+    out = tmp / "typst.pdf"
+    argv = [PY, "-c", TYPST_RUN, str(TYPST_SOURCE), str(out), *folders]
+    run_rusage(argv)  # warm the page cache
+    ours_t, typst_t, typst_c, rss = [], [], [], []
+    for _ in range(n):
+        a = run_rusage([PY, "-m", "layout", "pdf", str(SAMPLE), "-o", str(tmp / "ours.pdf")])
+        b = run_rusage(argv)
+        ours_t.append(a["wall"])
+        typst_t.append(b["wall"])
+        typst_c.append(b["cpu"])
+        rss.append(b["maxrss_mb"])
+    ratio = [o / t for o, t in zip(ours_t, typst_t, strict=True)]
+    import importlib.metadata
+
+    return {"pdf": stats(typst_t), "pdf_cpu": stats(typst_c), "ours": stats(ours_t),
+            "ratio": stats(ratio), "maxrss_mb": max(rss), "pdf_bytes": out.stat().st_size,
+            "version": importlib.metadata.version("typst")}
 
 
 def web_series(source: Path, n: int, tmp: Path) -> dict:
@@ -333,6 +370,13 @@ def table(res: dict) -> str:
         add(f"{'24 pages, 2 × 12 in 2 processes':34}{'':30}{fmt_s(par['pdf']):>30}")
         if par.get("pdf_epub"):
             add(f"{'  … pdf + epub, 2 processes':34}{'':30}{fmt_s(par['pdf_epub']):>30}")
+    ty = res["sample"].get("typst")
+    if ty:
+        row(f"Typst {ty['version']}, same page, process", ty["pdf"])
+        row("  our `pdf` process, same run", ty["ours"])
+        add(f"{'  ours / Typst (median of pairs)':34}{ty['ratio']['median']:29.2f}×")
+        add(f"{'  Typst peak RSS, PDF size':34}{ty['maxrss_mb']:24.0f} MB"
+            f"{ty['pdf_bytes'] / 1024:24.0f} KB")
     web, webi = res["sample"].get("web"), res.get("issue24", {}).get("web")
     if web:
         row("`python -m layout web` process", web["web"], (webi or {}).get("web"))
@@ -383,6 +427,10 @@ def check_targets(res: dict) -> list:
     if "pdf_epub" in s["cli"]:
         out.append(("sample.cli_pdf_epub [s]", s["cli"]["pdf_epub"]["median"]))
     out.append(("sample.compose [s]", s["stages"]["stages"]["compose"]["median"]))
+    if "typst" in s:
+        out.append(("sample.pdf_over_typst [×]", s["typst"]["ratio"]["median"]))
+    out.append(("sample.pdf_kb [KB]", s["cli"]["pdf_bytes"] / 1024))
+    out.append(("sample.pdf_peak_mb [MiB]", s["cli"]["pdf_maxrss_mb"]))
     # the processes a user runs: the CLI commands, the two halves, the first build
     rss = [s["cli"]["maxrss_mb"]]
     if "issue24" in res:
@@ -392,6 +440,8 @@ def check_targets(res: dict) -> list:
     out.append(("peak_rss_mb", max(rss)))
     if res.get("cold"):
         out.append(("first_build [s]", res["cold"]["wall_to_pdf"]))
+    if res.get("issue24", {}).get("cli"):
+        out.append(("issue24.cli_pdf [s]", res["issue24"]["cli"]["pdf"]["median"]))
     if res.get("issue24", {}).get("parallel"):
         out.append(("issue24.parallel [s]", res["issue24"]["parallel"]["pdf"]["median"]))
     if "web" in s:
@@ -462,6 +512,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sample: web × {n}", file=sys.stderr)
         res["sample"]["web"] = web_series(SAMPLE, n, tmp)
         res["imports"] = import_time(n)
+        print(f"sample: Typst × {n}", file=sys.stderr)
+        typst = typst_series(n, tmp)
+        if typst:
+            res["sample"]["typst"] = typst
 
         if args.cold:
             print("fonts cold: converting every face in an empty cache (1 run)", file=sys.stderr)

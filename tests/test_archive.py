@@ -61,7 +61,7 @@ def test_first_run_builds_everything(first, src):
                           f"{STEM}/alto/{STEM}_0001.alto.xml"}
     row = manifest(out)["issues"][STEM]
     assert row["status"] == "built" and row["pages"] == 1
-    assert row["pdfa"] == {"flavour": "2b", "verdict": "pass"}
+    assert row["pdfa"] == {"flavour": "2u", "verdict": "pass"}
     for name, data in files.items():
         assert row["outputs"][name] == hashlib.sha256(data).hexdigest()
     assert row["inputs"][SAMPLE.name] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()

@@ -235,11 +235,16 @@ def test_halfwidth_digits(fs: FontSet) -> None:
     assert fs.face("hei", "bold", halfwidth_digits=True).advance("7") == 0.5
     kai = fs.face("kai", "regular", halfwidth_digits=True)  # no hwid glyphs: the plain face
     assert kai.key.halfwidth_digits is False
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont as RLTTFont
+    # no derived file: the face's own hwid glyphs, reached by glyph id from the one file
+    plain = fs.face("song", "regular")
+    assert hw.ttf_path == plain.ttf_path and not list(hw.ttf_path.parent.glob("*-hw*.ttf"))
+    from layout.render.pdf_fonts import FontFile
 
-    pdfmetrics.registerFont(RLTTFont(hw.name, str(hw.ttf_path)))
-    assert pdfmetrics.stringWidth("2024", hw.name, 10) == 20.0
+    file = FontFile(hw.ttf_path, plain.name)  # the glyph record's ids: Face.glyphs
+    (hw_adv, digits), (plain_adv, nominal) = hw.glyphs("2024"), plain.glyphs("2024")
+    assert digits != nominal and sum(map(file.width, digits)) == 2000.0 and hw_adv == 2.0
+    assert plain_adv == sum(map(plain.advance, "2024"))
+    assert hw.glyphs("中") == plain.glyphs("中")
 
 
 # -- fallback and coverage ------------------------------------------------------------

@@ -35,13 +35,46 @@ def seed_lines() -> list[str]:
     return ["".join(line.split()) for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def test_every_font_is_an_embedded_subset_with_tounicode(pdf):
+def test_every_font_is_an_embedded_cid_truetype_subset_with_tounicode(pdf):
+    """Type 0 fonts (CIDFontType2, Identity-H), embedded, subset, with ToUnicode: one per
+    face file and direction, so the half-width digits and the compressed marks of a face
+    come from the same font as its hanzi."""
     rows = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     fonts = rows.splitlines()[2:]
     assert fonts, rows
+    faces = []
     for row in fonts:
-        assert re.search(r"\byes\s+yes\s+yes\b", row), row
+        assert re.search(r"CID TrueType\s+Identity-H\s+yes\s+yes\s+yes\b", row), row
+        name = row.split()[0]
+        assert re.fullmatch(r"[A-Z]{6}\+\S+", name), name
+        faces.append(name.split("+", 1)[1])
         assert "Helvetica" not in row and "Times" not in row
+        assert not name.endswith(("-HW", "-HT"))  # no derived faces
+    assert len(faces) == len(set(faces)), faces  # at most one font per face and direction
+    assert {f.split("-")[0] for f in faces} == {"NotoSerifSC", "NotoSansSC", "WenKai"}
+
+
+def test_tounicode_maps_half_width_digits_back_to_digits(pdf):
+    """The body's digits are the face's own ``hwid`` glyphs (half an em), drawn by glyph id
+    from the same font as the hanzi; the ToUnicode CMap maps them back to the digits."""
+    with pikepdf.open(pdf) as doc:
+        font = next(f for f in doc.pages[0].Resources.Font.values()
+                    if "NotoSerifSC" in str(f.BaseFont))
+        cmap = font.ToUnicode.read_bytes().decode("ascii")
+        cid = font.DescendantFonts[0]
+        w = list(cid.W)
+        widths = {}
+        for k in range(0, len(w), 2):
+            for n, v in enumerate(w[k + 1]):
+                widths[int(w[k]) + n] = float(v)
+        dw = float(cid.DW)
+    digit_widths: dict[str, set[float]] = {}
+    for gid, uni in re.findall(r"<([0-9A-F]{4})> <([0-9A-F]+)>", cmap):
+        ch = bytes.fromhex(uni).decode("utf-16-be")
+        if ch.isdigit():
+            digit_widths.setdefault(ch, set()).add(widths.get(int(gid, 16), dw))
+    assert len(digit_widths) >= 8, digit_widths
+    assert all(500.0 in ws for ws in digit_widths.values()), digit_widths
 
 
 def test_text_layer_holds_every_character_of_the_seed(pdf):
@@ -121,14 +154,30 @@ def test_compare_reproduces_ninety_percent_of_the_seed():
 
 
 def drawn_glyphs(path: Path) -> list[tuple[int, float, float, int]]:
-    """(page, x, y, char code) of every glyph a PDF shows, read back from its content
+    """(page, x, y, glyph id) of every glyph a PDF shows, read back from its content
     streams as a viewer places them: text matrix, ``Td``, kerning numbers of ``TJ`` and
-    the /Widths the PDF declares for each font."""
+    the widths (``/W``, ``/DW``) each CID font declares; two-byte codes (Identity-H)."""
     out = []
     with pikepdf.open(path) as doc:
         for number, page in enumerate(doc.pages):
-            widths = {name: (int(f.FirstChar), [float(w) for w in f.Widths])
-                      for name, f in page.Resources.Font.items()}
+            widths = {}
+            for name, font in page.Resources.Font.items():
+                assert font.Subtype == "/Type0" and font.Encoding == "/Identity-H"
+                cid = font.DescendantFonts[0]
+                table: dict[int, float] = {}
+                w = list(cid.get("/W", []))
+                k = 0
+                while k < len(w):
+                    first = int(w[k])
+                    if isinstance(w[k + 1], pikepdf.Array):
+                        for n, v in enumerate(w[k + 1]):
+                            table[first + n] = float(v)
+                        k += 2
+                    else:
+                        for g in range(first, int(w[k + 1]) + 1):
+                            table[g] = float(w[k + 2])
+                        k += 3
+                widths[name] = (float(cid.get("/DW", 1000)), table)
             x = y = line_x = line_y = size = 0.0
             font = None
             for operands, op in pikepdf.parse_content_stream(page):
@@ -146,10 +195,12 @@ def drawn_glyphs(path: Path) -> list[tuple[int, float, float, int]]:
                         if not isinstance(item, pikepdf.String):
                             x -= float(item) / 1000 * size
                             continue
-                        first, ws = widths[font]
-                        for code in bytes(item):
-                            out.append((number, x, y, code))
-                            x += ws[code - first] / 1000 * size
+                        dw, table = widths[font]
+                        data = bytes(item)
+                        for k in range(0, len(data), 2):
+                            gid = int.from_bytes(data[k:k + 2], "big")
+                            out.append((number, x, y, gid))
+                            x += table.get(gid, dw) / 1000 * size
     return out
 
 
@@ -167,7 +218,8 @@ def test_every_glyph_is_drawn_where_the_composer_put_it(pdf):
                 for placed in block.lines:
                     for g in placed.line.glyphs:
                         expected.append((number, placed.x + g.x + g.dx, page.height - placed.baseline,
-                                         g.form == "text" and g.dx == 0, len(g.text)))
+                                         g.form == "text" and g.dx == 0 and g.variant != "halt",
+                                             len(g.text)))
     assert sum(n for *_, n in expected) == len(drawn)
     checked = i = 0
     for number, x, y, plain, n in expected:
@@ -180,10 +232,57 @@ def test_every_glyph_is_drawn_where_the_composer_put_it(pdf):
     assert checked > 5000
 
 
-def test_reportlab_loads_without_harfbuzz_and_the_converter_still_has_it():
-    """ReportLab's optional shaping import is skipped (the composer places glyphs); the font
-    converter, which needs HarfBuzz, must still import it in the same process."""
-    code = ("import layout.render.pdf, reportlab.pdfbase.ttfonts as t; "
-            "assert t.uharfbuzz is None; import uharfbuzz; print(uharfbuzz.Font)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0 and "Font" in proc.stdout, proc.stderr
+def test_reportlab_adapter_holds_against_this_reportlab():
+    """Every use of ReportLab beyond its documented calls is in reportlab_adapter; its
+    check fails loudly (naming what changed) on a ReportLab that no longer has them."""
+    from layout.render import reportlab_adapter
+
+    reportlab_adapter.check()
+    private = re.compile(r"\b(c|canvas|t|doc)\._[a-z]")
+    for path in (ROOT / "layout").rglob("*.py"):
+        if path.name != "reportlab_adapter.py":
+            assert not private.search(path.read_text(encoding="utf-8")), path
+
+
+def test_reportlab_adapter_fails_loudly_when_reportlab_changes(monkeypatch):
+    from reportlab.pdfbase import pdfdoc
+
+    from layout.render import reportlab_adapter
+
+    monkeypatch.delattr(pdfdoc.PDFDocument, "thisPageRef")
+    with pytest.raises(RuntimeError, match="ReportLab changed: PDFDocument has no thisPageRef"):
+        reportlab_adapter.check()
+
+
+def test_vertical_fonts_are_identity_v(tmp_path):
+    """A face drawn in vertical lines is a font of its own, Identity-V with a default
+    vertical metric (/DW2): ready for vertical writing."""
+    import io
+
+    from layout.fonts import FontSet
+    from layout.render import reportlab_adapter as rl
+    from layout.render.pdf import DocumentFonts
+
+    fonts = FontSet.load(extra_chars="中文")
+    buf = io.BytesIO()
+    c = rl.new_canvas(buf, (100, 100), "zh-Hans")
+    doc_fonts = DocumentFonts(fonts, c)
+    from layout.compose.lines import FaceRef
+
+    face = fonts.face("song")
+    ref = FaceRef.of(face)
+    horizontal = doc_fonts.font(ref)
+    vertical = doc_fonts.font(ref, vertical=True)
+    assert horizontal is not vertical and doc_fonts.font(ref) is horizontal
+    for font in (horizontal, vertical):
+        hexes = font.use(face.glyphs("中")[1], "中")[0]
+        c.addLiteral(f"BT /{font.resource} 10 Tf 1 0 0 1 20 50 Tm [{hexes}] TJ ET")
+    c.showPage()
+    c.save()
+    out = tmp_path / "v.pdf"
+    out.write_bytes(buf.getvalue())
+    rows = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+    assert "Identity-V" in rows and "Identity-H" in rows, rows
+    with pikepdf.open(out) as pdf:
+        fonts_ = {str(f.Encoding): f for f in pdf.pages[0].Resources.Font.values()}
+        assert "/DW2" in fonts_["/Identity-V"].DescendantFonts[0]

@@ -44,10 +44,11 @@ class Glyph(NamedTuple):
     line: its left edge in horizontal lines, its top in vertical ones); the font's glyph
     origin is at ``x + dx`` on that axis and ``dy`` from the baseline on the block axis.
     ``advance`` is what the face advances for ``text`` at ``size``, ``gids`` the face's glyph
-    for each of its characters (its cmap: the same glyph in every variant).  ``variant`` names the
+    for each of its characters (its cmap's, or the ``hwid`` form's for a digit of a
+    half-width-digit face; a "halt" mark keeps its cmap glyph).  ``variant`` names the
     form drawn: "" the face's own glyph, "halt" its half-width form (GPOS ``halt``: a
     compressed mark, whose ``dx`` already includes the form's placement), "hwid" digits in
-    their half-width form (GSUB ``hwid``, which ``face`` applies: its file maps them so).
+    their half-width form (GSUB ``hwid``: ``gids`` are those forms, in the face's one file).
     """
 
     text: str

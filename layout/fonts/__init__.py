@@ -1,8 +1,8 @@
 """Fonts for every backend: roles → faces, coverage, metrics, cached TrueType and WOFF2.
 
 ``fonts/manifest.toml`` maps the roles (song, hei, kai, fangsong) and weights to font
-files; this package converts the CFF faces ReportLab cannot embed to cached TrueType
-files, answers the composer's metric questions, checks that every character of an
+files; this package converts the CFF faces to the cached TrueType files the PDF embeds,
+answers the composer's metric questions, checks that every character of an
 issue has a glyph, and cuts WOFF2 subsets for EPUB::
 
     fs = FontSet.load(extra_chars=issue_chars)

@@ -1,6 +1,6 @@
-"""Source face → cached TrueType file that ReportLab can embed.
+"""Source face → cached TrueType file the PDF embeds (CIDFontType2) and measures.
 
-ReportLab embeds only TrueType outlines, and Noto CJK is CFF.  A face is converted
+The PDF embeds TrueType outlines, and Noto CJK is CFF.  A face is converted
 once to a broad repertoire (see ``repertoire``) and reused by every build:
 
 * CFF sources: only the glyphs of the repertoire are drawn through
@@ -16,9 +16,9 @@ once to a broad repertoire (see ``repertoire``) and reused by every build:
   (~4 s a face) to recompute bounds that ``_recalc_keeping_glyph_data`` reads from the
   glyph headers.
 
-Both get a unique PostScript name (ReportLab de-duplicates fonts by it) and are saved
+Both get a unique PostScript name (the embedded subset's base name) and are saved
 with ``recalcTimestamp=False`` so the same inputs give the same bytes.  The half-width
-digit variant is derived from the converted file by rewriting its cmap and name only.
+digit glyphs are kept (by name, ``post`` format 2): the PDF draws them by glyph id.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ MAX_ERR = 1.0
 NAME_IDS = [0, 1, 2, 3, 4, 5, 6, 7, 13, 14]
 LAYOUT_TABLES = ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "VORG", "DSIG"]
 
-#: What this process built (tests and timings read it): "convert", "subset", "halfwidth".
+#: What this process built (tests and timings read it): "convert", "subset".
 STATS: Counter[str] = Counter()
 
 
@@ -228,7 +228,7 @@ def build_font(job: ConvertJob) -> bytes:
 
     font = open_face(job.spec, lazy=True)
     cmap = font.getBestCmap() or {}
-    # UVS (cmap format 14) would pull in variant glyphs that ReportLab never uses
+    # UVS (cmap format 14) would pull in variant glyphs that no renderer here asks for
     font["cmap"].tables = [t for t in font["cmap"].tables if t.format != 14]
     keep = {cmap[cp] for cp in job.codepoints if cp in cmap} | set(job.keep_glyphs) | {".notdef"}
     draw = _cff_to_glyf(font, keep, job.spec) if job.kind == "cff" else None
@@ -268,116 +268,19 @@ def build(job: ConvertJob) -> tuple[Path, bool]:
     return job.out, True
 
 
-@dataclass(frozen=True)
-class Derivation:
-    """A variant derived from a converted file: ``hw`` (half-width digits) or ``halt``
-    (half-width punctuation); ``mapping`` is the hwid or halt table as sorted items."""
-
-    kind: str
-    source: Path
-    out: Path
-    psname: str
-    mapping: tuple[tuple[int, object], ...]
-
-    def run(self) -> bool:
-        """Make sure ``out`` exists; True if it was built now."""
-        derive = derive_halfwidth if self.kind == "hw" else derive_halt
-        return derive(self.source, self.out, dict(self.mapping), self.psname)  # type: ignore[arg-type]
-
-
-def build_family(job: ConvertJob, derived: tuple[Derivation, ...] = ()) -> tuple[Path, bool]:
-    """``build``, then the variants derived from the result, in the same worker, and the
-    metrics memo of each file the composer measures: a first build does that work in
-    parallel too, not one face after another in the main process."""
+def build_family(job: ConvertJob) -> tuple[Path, bool]:
+    """``build``, then the metrics memo of the file the composer measures: a first build
+    does that work in the worker too, not one face after another in the main process."""
     from layout.fonts.metrics import load_metrics
 
     out, built = build(job)
     load_metrics(out)
-    for variant in derived:
-        variant.run()
-        if variant.kind == "hw":
-            load_metrics(variant.out)
     return out, built
 
 
 def record(job: ConvertJob, built: bool) -> None:
     if built:
         STATS["convert" if job.kind == "cff" else "subset"] += 1
-
-
-def derive_halfwidth(base: Path, out: Path, hwid: dict[int, str], psname: str) -> bool:
-    """Write the half-width digit variant of ``base``: digits mapped to their hwid glyphs.
-
-    Only cmap and name change; glyf/loca are copied as raw bytes (~0.1 s, not ~10 s).
-    Returns True if it was built now.
-    """
-    if cache.present(out, CONVERTER_VERSION):
-        return False
-    with cache.locked(out):
-        if cache.present(out, CONVERTER_VERSION):
-            return False
-        from fontTools.ttLib import TTFont
-
-        font = TTFont(str(base), lazy=True)
-        order = set(font.getGlyphOrder())
-        missing = sorted(g for g in hwid.values() if g not in order)
-        if missing:
-            raise ValueError(f"{base}: half-width digit glyphs missing: {missing}")
-        for table in font["cmap"].tables:
-            if table.isUnicode():
-                table.cmap.update(hwid)
-        font.recalcBBoxes = False
-        _save_derived(font, out, psname)
-    STATS["halfwidth"] += 1
-    return True
-
-
-def _save_derived(font: TTFont, out: Path, psname: str) -> None:
-    """A derived face under its own name, with stable bytes, written atomically."""
-    set_names(font, psname)
-    buf = io.BytesIO()
-    font.recalcTimestamp = False
-    font.save(buf, reorderTables=False)
-    font.close()
-    cache.store(out, buf.getvalue(), CONVERTER_VERSION)
-
-
-def derive_halt(base: Path, out: Path, halt: dict[int, tuple[float, float]], psname: str) -> bool:
-    """Write the half-width punctuation variant of ``base``: GPOS ``halt`` baked into the
-    glyphs (outline moved by the placement, advance cut).
-
-    ReportLab cannot apply GPOS; a compressed mark drawn from this face has an advance
-    that matches its box, so text extraction sees no overlapping glyphs.
-    """
-    if cache.present(out, CONVERTER_VERSION):
-        return False
-    with cache.locked(out):
-        if cache.present(out, CONVERTER_VERSION):
-            return False
-        from fontTools.ttLib import TTFont
-
-        font = TTFont(str(base))
-        upm = font["head"].unitsPerEm
-        cmap = font.getBestCmap() or {}
-        glyf, hmtx = font["glyf"], font["hmtx"]
-        raw = {name: g.data for name, g in glyf.glyphs.items() if hasattr(g, "data")}
-        done: set[str] = set()
-        for cp, (placement, advance) in sorted(halt.items()):
-            name = cmap.get(cp)
-            if name is None or name in done:
-                continue
-            done.add(name)
-            glyph = glyf[name]
-            shift = round(placement * upm)
-            if shift and glyph.numberOfContours > 0:
-                glyph.coordinates.translate((shift, 0))
-                glyph.recalcBounds(glyf)
-            width, lsb = hmtx[name]
-            hmtx[name] = (max(0, width + round(advance * upm)), lsb + shift)
-        _recalc_keeping_glyph_data(font, raw, done)
-        _save_derived(font, out, psname)
-    STATS["halt"] += 1
-    return True
 
 
 def _recalc_keeping_glyph_data(font: TTFont, raw: dict[str, bytes], changed: set[str]) -> None:

@@ -1,6 +1,6 @@
 """Fail loudly on characters no font has.
 
-ReportLab draws a missing character as .notdef without a word and drops it from the
+A missing character would be drawn as .notdef without a word and lost from the
 text layer, so every character of an issue is checked against its role's face and the
 fallback chain before anything is composed.  The error names the character, its code
 point and every place in the source that uses it.

@@ -1,82 +1,27 @@
-"""FontSet: the fonts of one build — faces by role and weight, fallback, coverage, files.
+"""FontSet: the fonts of one build — faces by role and weight, and fallback.
 
-Loading is cheap (the manifest and a ``stat`` per file); a face's source facts are read
-on first use (cached JSON) and its TrueType file is converted only when a metric or
-the file itself is needed.  ``prepare`` converts several faces in parallel beforehand.
+The resolver: which face draws a character of a role and weight.  Each other job has
+its own module: converting the faces (``conversion``), checking coverage
+(``coverage``), recording which files were used (``provenance``), cutting WOFF2
+subsets (``woff2``).  Loading is cheap (the manifest and a ``stat`` per file); a face's
+source facts are read on first use (cached, ``marshal``) and its TrueType file is
+converted only when a metric or the file itself is needed.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import gc
-import hashlib
-import marshal
 import os
-import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from layout.context import Diagnostics
-from layout.errors import InputError, ResourceError, SourcePos
-from layout.fonts import cache, convert, coverage, woff2
+from layout.errors import InputError, ResourceError
+from layout.fonts import cache, coverage, woff2
+from layout.fonts.conversion import Conversions, ConvertedFace
 from layout.fonts.manifest import FaceSpec, Manifest, load_manifest
 from layout.fonts.metrics import Face, FaceKey
-from layout.fonts.repertoire import (
-    BASE_VERSION,
-    CodeRanges,
-    base_repertoire,
-    codepoints,
-    digest,
-    in_base,
-)
-from layout.fonts.source import SourceInfo, source_info
-
-
-class Coverage:
-    """The code points a converted face maps: its source cmap within the FontSet's
-    repertoire, tested one code point at a time (no set of ~8k ints built per face)."""
-
-    __slots__ = ("_cmap", "_in_repertoire")
-
-    def __init__(self, cmap: CodeRanges, in_repertoire: Callable[[int], bool]) -> None:
-        self._cmap = cmap
-        self._in_repertoire = in_repertoire
-
-    def __contains__(self, cp: object) -> bool:
-        return cp in self._cmap and self._in_repertoire(cp)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class _Base:
-    """A source face resolved for this FontSet: its hash, facts, coverage and cache file."""
-
-    spec: FaceSpec
-    sha256: str
-    info: SourceInfo
-    covered: Coverage
-    name: str
-    out: Path  # the converted TrueType file in the cache
-
-    @property
-    def hw_path(self) -> Path:
-        return self.out.with_name(self.out.stem + "-hw.ttf")
-
-    def hw_derivation(self) -> convert.Derivation:
-        return convert.Derivation("hw", self.out, self.hw_path, self.name + "-HW",
-                                  tuple(sorted(self.info.hwid.items())))
-
-    def halt_derivation(self, halfwidth: bool) -> convert.Derivation:
-        """The ``halt`` variant of the face's file, or of its half-width-digit variant."""
-        path, name = (self.hw_path, self.name + "-HW") if halfwidth else (self.out, self.name)
-        return convert.Derivation("halt", path, path.with_name(path.stem + "-halt.ttf"),
-                                  name + "-HT", tuple(sorted(self.info.halt.items())))
-
-
-def _ps_safe(name: str) -> str:
-    """PostScript names: printable ASCII without spaces or delimiters, at most 63 chars."""
-    return re.sub(r"[^A-Za-z0-9._-]", "", name)[:40] or "Font"
+from layout.fonts.provenance import Provenance
+from layout.fonts.repertoire import codepoints
 
 
 class FontSet:
@@ -91,19 +36,13 @@ class FontSet:
         self.diagnostics = Diagnostics() if diagnostics is None else diagnostics
         self.manifest = manifest
         self.cache_dir = cache_dir
-        self._custom_base = base
         self.extra = extra
-        base_key = f"v{BASE_VERSION}" if base is None else digest(base)
-        self._repertoire_key = hashlib.sha256(f"{base_key}|{digest(extra)}".encode()).hexdigest()
-        self._jobs: dict[Path, convert.ConvertJob] = {}
-        self._covered_sets: dict[tuple[str, int], frozenset[int]] = {}
-        self._bases: dict[tuple[Path, int, str | None], _Base] = {}
+        self.conversions = Conversions(cache_dir, base, extra, self.diagnostics)
+        self.provenance = Provenance()
         self._faces: dict[tuple[str, str, bool], Face] = {}
         self._asked: dict[tuple[str, str, bool], Face] = {}  # (role, weight, hw asked for)
         self._resolved: dict[tuple[str, str, str, bool], Face | None] = {}
         self._specs: dict[tuple[str, str], list[tuple[FaceSpec, frozenset[str]]]] = {}
-        self._used: dict[Path, str] = {}
-        self._checked: set[Path] = set()  # cached fonts proved sound (or rebuilt) in this build
 
     @classmethod
     def load(
@@ -126,17 +65,10 @@ class FontSet:
         base = None if base_chars is None else codepoints(base_chars)
         return cls(man, cdir, base, codepoints(extra_chars), diagnostics)
 
-    @functools.cached_property
+    @property
     def repertoire(self) -> frozenset[int]:
-        """Every code point the converted faces cover (where the face has it); built only
-        when a face is converted or a new repertoire's cache key is computed."""
-        base = base_repertoire() if self._custom_base is None else self._custom_base
-        return base | self.extra
-
-    def _in_repertoire(self, cp: int) -> bool:
-        if cp in self.extra:
-            return True
-        return in_base(cp) if self._custom_base is None else cp in self._custom_base
+        """Every code point the converted faces cover (where the face has it)."""
+        return self.conversions.repertoire
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -144,91 +76,10 @@ class FontSet:
 
     # -- faces -----------------------------------------------------------------
 
-    def _base(self, spec: FaceSpec) -> _Base:
-        k = (spec.path, spec.index, spec.psname)
-        if k in self._bases:
-            return self._bases[k]
-        if not spec.path.is_file():
-            raise ResourceError(
-                f"font file not found: {spec.describe()}; {spec.install_hint()}",
-                SourcePos(str(spec.path)),
-            )
-        sha = cache.file_sha256(spec.path, self.cache_dir)
-        if spec.sha256 and sha != spec.sha256.lower():
-            self.diagnostics.warn(
-                SourcePos(str(spec.path)),
-                f"SHA-256 {sha[:16]}… differs from the manifest ({spec.sha256[:16]}…): "
-                "the font changed, so line breaks may differ from earlier builds",
-                "font-changed",
-            )
-        info = source_info(spec, sha, self.cache_dir)
-        name = f"{_ps_safe(spec.psname or info.psname)}-L{convert.CONVERTER_VERSION}"
-        rep, extended = self._covered_facts(sha, spec.index, info)
-        if extended:  # an issue's rare characters, or a test
-            name += f"-X{rep[:8]}"
-        out = self.cache_dir / (
-            f"{_ps_safe(spec.psname or info.psname)}-{sha[:16]}-{spec.index}-{rep}"
-            f"-c{convert.CONVERTER_VERSION}.ttf"
-        )
-        covered = Coverage(info.cmap, self._in_repertoire)
-        base = self._bases[k] = _Base(spec, sha, info, covered, name, out)
-        return base
-
-    def _job(self, base: _Base) -> convert.ConvertJob:
-        """What converting ``base`` takes: its code points are counted out only now."""
-        job = self._jobs.get(base.out)
-        if job is None:
-            info = base.info
-            covered = self._covered(info)
-            job = self._jobs[base.out] = convert.ConvertJob(
-                base.spec, info.kind, covered, tuple(sorted(info.hwid.values())), base.name,
-                base.out)
-        return job
-
-    def _covered(self, info: SourceInfo) -> frozenset[int]:
-        """The repertoire's code points this source face maps (counted once per face)."""
-        k = (info.sha256, info.index)
-        if k not in self._covered_sets:
-            self._covered_sets[k] = frozenset(cp for cp in self.repertoire if cp in info.cmap)
-        return self._covered_sets[k]
-
-    def _covered_facts(self, sha: str, index: int, info: SourceInfo) -> tuple[str, bool]:
-        """``digest`` of the code points the face covers, and whether they go beyond the
-        base repertoire (then the face gets a name of its own).
-
-        Both follow from the repertoire and the face's cmap; they cost ~10 ms a face and
-        are the same build after build, so they are kept beside the source facts, keyed
-        by a SHA-256 of the repertoire (the PDF and the EPUB of an issue use different ones).
-        """
-        path = self.cache_dir / f"src-{sha[:20]}-{index}-r{self._repertoire_key[:16]}.marshal"
-        try:
-            memo = marshal.loads(path.read_bytes())
-            if memo["key"] == self._repertoire_key:
-                facts = memo["digest"], memo["extended"]
-                if type(facts[0]) is str and type(facts[1]) is bool:
-                    return facts
-        except (OSError, EOFError, ValueError, TypeError, KeyError):
-            pass  # absent, damaged, or for another repertoire
-        covered = self._covered(info)
-        rep = digest(covered)
-        extended = covered != frozenset(cp for cp in base_repertoire() if cp in info.cmap)
-        memo = {"key": self._repertoire_key, "digest": rep, "extended": extended}
-        with contextlib.suppress(OSError, ValueError):
-            cache.atomic_write(path, marshal.dumps(memo))
-        return rep, extended
-
-    def _ensure(self, base: _Base, halfwidth: bool) -> Path:
-        path = base.out
-        self._check_cached(path)
-        if not cache.present(path, convert.CONVERTER_VERSION):  # convert now (``prepare`` usually did)
-            job = self._job(base)
-            path, built = convert.build(job)
-            convert.record(job, built)
-        self._used[base.spec.path] = base.sha256
-        if not halfwidth:
-            return path
-        base.hw_derivation().run()
-        return base.hw_path
+    def _ensure(self, base: ConvertedFace) -> Path:
+        path = self.conversions.ensure(base)
+        self.provenance.record(base.spec.path, base.sha256)
+        return path
 
     def _face_for(self, spec: FaceSpec, halfwidth_digits: bool) -> Face:
         asked = (spec.role, spec.weight, halfwidth_digits)
@@ -245,7 +96,7 @@ class FontSet:
                 spec,
                 base.info,
                 base.covered,
-                lambda: self._ensure(base, hw),
+                lambda: self._ensure(base),
             )
         face = self._asked[asked] = self._faces[k]
         return face
@@ -282,7 +133,8 @@ class FontSet:
             spec = self.manifest.face_spec(r, weight)
             if spec is not None:
                 face = self._face_for(spec, halfwidth_digits)
-                self._used.setdefault(spec.path, self._base(spec).sha256)
+                if spec.path not in self.provenance:
+                    self.provenance.record(spec.path, self._base(spec).sha256)
                 return face
         raise ResourceError(f"no font face configured for role {role} {weight} or its fallbacks")
 
@@ -317,11 +169,12 @@ class FontSet:
             if ch in borrow:
                 lenders.append(face)  # used only if no later role has it
                 continue
-            if spec.path not in self._used:  # setdefault, without looking the hash up each time
-                self._used[spec.path] = self._base(spec).sha256
+            if spec.path not in self.provenance:  # without looking the hash up each time
+                self.provenance.record(spec.path, self._base(spec).sha256)
             return face
         if lenders:
-            self._used.setdefault(lenders[0].spec.path, self._base(lenders[0].spec).sha256)
+            if lenders[0].spec.path not in self.provenance:
+                self.provenance.record(lenders[0].spec.path, self._base(lenders[0].spec).sha256)
             return lenders[0]
         return None
 
@@ -354,55 +207,11 @@ class FontSet:
     ) -> list[Path]:
         """Convert the faces of ``keys`` (default: all) now, ``workers`` processes at once."""
         faces = {self.face(*k) for k in (self.all_keys() if keys is None else keys)}
-        jobs: dict[Path, tuple[_Base, convert.ConvertJob]] = {}
-        for f in faces:
-            base = self._base(f.spec)
-            self._check_cached(base.out)
-            if not cache.present(base.out, convert.CONVERTER_VERSION):
-                jobs[base.out] = (base, self._job(base))
-        todo = sorted(jobs.values(), key=lambda bj: -len(bj[1].codepoints))
-        if workers > 1 and len(todo) > 1:
-            from concurrent.futures import ProcessPoolExecutor  # ~20 ms: only when converting
-
-            derived = [self._derivations(base) for base, _ in todo]
-            # gc.freeze: a forked worker's collections would walk every object it inherited
-            # (the parent's parsed fonts) again and again: conversion ran ~30 % slower
-            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=gc.freeze) as pool:
-                results = pool.map(convert.build_family, [job for _, job in todo], derived)
-                for (_, job), (_, built) in zip(todo, results, strict=True):
-                    convert.record(job, built)
+        self.conversions.prepare((self._base(f.spec) for f in faces), workers)
         return sorted({f.ttf_path for f in faces})
 
-    def _check_cached(self, path: Path) -> None:
-        """A damaged cached font and its variants are removed, with a warning, and rebuilt."""
-        if path in self._checked:
-            return
-        self._checked.add(path)
-        for p in (path, *(path.with_name(path.stem + v + ".ttf") for v in ("-hw", "-halt", "-hw-halt"))):
-            reason = cache.discard_damaged(p, convert.CONVERTER_VERSION)
-            if reason:
-                self.diagnostics.warn(SourcePos(str(p)), f"cached font {reason}: rebuilt", "font-cache")
-
-    @staticmethod
-    def _derivations(base: _Base) -> tuple[convert.Derivation, ...]:
-        """The variants a build of ``base`` may draw from: its half-width-digit variant
-        (news styles set digits half width; the coverage check does not ask for it) and
-        the ``halt`` variant of each (compressed marks): ~0.2 s each, in the worker."""
-        hw = bool(base.info.hwid)
-        out = [base.hw_derivation()] if hw else []
-        if base.info.halt:
-            out += [base.halt_derivation(False)] + ([base.halt_derivation(True)] if hw else [])
-        return tuple(out)
-
-    def halt_variant(self, face: Face) -> tuple[str, Path] | None:
-        """(name, TrueType path) of ``face`` with its punctuation set half width (GPOS
-        ``halt`` applied), for drawing compressed marks; None if the font has no ``halt``."""
-        if not face.info.halt:
-            return None
-        face.ttf_path  # noqa: B018 - converted (and its half-width variant derived) first
-        variant = self._base(face.spec).halt_derivation(face.key.halfwidth_digits)
-        variant.run()
-        return variant.psname, variant.out
+    def _base(self, spec: FaceSpec) -> ConvertedFace:
+        return self.conversions.converted(spec)
 
     def woff2_subset(self, face: Face, chars: Iterable[str] | str) -> bytes:
         """WOFF2 of exactly ``chars`` (without ``locl``; ``vert``/``halt``/``palt`` kept)."""
@@ -410,7 +219,7 @@ class FontSet:
 
     def files_used(self) -> list[tuple[Path, str]]:
         """(source file, SHA-256) of every face this build used, for the archive manifest."""
-        return sorted(self._used.items())
+        return self.provenance.files()
 
 
 def check_coverage(items: Iterable[coverage.Item], fs: FontSet | None = None) -> set[FaceKey]:

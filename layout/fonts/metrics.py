@@ -1,7 +1,7 @@
 """Faces and their metrics, as the composer sees them (all lengths in em).
 
 Advances and vertical metrics are read once per process from the cached TrueType file
-the PDF embeds, so what the composer measures is what ReportLab draws.  ``halt`` comes
+the PDF embeds, so what the composer measures is what the PDF's ``/W`` declares.  ``halt`` comes
 from the source font (the converted file has no GPOS), via the cached source facts.
 """
 
@@ -90,10 +90,13 @@ class TTFMetrics:
     advances: Advances  # code point → advance in em
     ascender: float
     descender: float
+    unmapped: dict[str, tuple[float, int]]  # glyph name → (advance in em, glyph id) of each
+    # glyph no code point maps
 
 
 _METRICS: dict[tuple[str, int, int], TTFMetrics] = {}
-METRICS_VERSION = 4  # 3: advances as arrays; 4: with glyph ids
+#: 3: advances as arrays; 4: with glyph ids; 5: and the unmapped glyphs' (hwid digits)
+METRICS_VERSION = 5
 
 
 def metrics_path(path: Path) -> Path:
@@ -105,7 +108,8 @@ def _metrics_of(raw: dict) -> TTFMetrics:
     upm = raw["upm"]
     advances = Advances(array("I", raw["cps"]), array("d", (adv / upm for adv in raw["adv"])),
                         array("I", raw["gid"]))
-    return TTFMetrics(upm, advances, raw["asc"] / upm, raw["desc"] / upm)
+    unmapped = {name: (adv / upm, gid) for name, (adv, gid) in raw["unmapped"].items()}
+    return TTFMetrics(upm, advances, raw["asc"] / upm, raw["desc"] / upm, unmapped)
 
 
 def load_metrics(path: Path) -> TTFMetrics:
@@ -125,14 +129,14 @@ def load_metrics(path: Path) -> TTFMetrics:
         memo = marshal.loads(side.read_bytes())
         if (memo["size"], memo["mtime_ns"]) == (st.st_size, st.st_mtime_ns):
             metrics = TTFMetrics(memo["upm"], Advances.from_bytes(*memo["advances"]),
-                                 memo["ascender"], memo["descender"])
+                                 memo["ascender"], memo["descender"], memo["unmapped"])
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         pass  # absent or damaged (arrays of a length no item size divides): read the font
     if metrics is None:
         metrics = _metrics_of(_read_metrics(path))
         memo = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "upm": metrics.upm,
                 "advances": metrics.advances.to_bytes(), "ascender": metrics.ascender,
-                "descender": metrics.descender}
+                "descender": metrics.descender, "unmapped": metrics.unmapped}
         with contextlib.suppress(OSError, ValueError):  # a read-only cache: no memo, same numbers
             cache.atomic_write(side, marshal.dumps(memo))
     _METRICS[key] = metrics
@@ -140,7 +144,9 @@ def load_metrics(path: Path) -> TTFMetrics:
 
 
 def _read_metrics(path: Path) -> dict:
-    """upm, ascender and descender (font units), each mapped code point's advance and glyph id."""
+    """upm, ascender and descender (font units), each mapped code point's advance and
+    glyph id, and each unmapped glyph's (by name: the half-width digits a face reaches
+    by ``hwid``)."""
     from fontTools.ttLib import TTFont
 
     font = TTFont(str(path), lazy=True)
@@ -148,6 +154,9 @@ def _read_metrics(path: Path) -> dict:
         upm = font["head"].unitsPerEm
         hmtx = font["hmtx"].metrics
         cmap = font.getBestCmap() or {}
+        mapped = set(cmap.values())
+        unmapped = {name: (hmtx[name][0], n) for n, name in enumerate(font.getGlyphOrder())
+                    if name not in mapped and name != ".notdef"}
         os2 = font["OS/2"] if "OS/2" in font else None
         if os2 is not None and os2.sTypoAscender - os2.sTypoDescender > 0:
             asc, desc = os2.sTypoAscender, os2.sTypoDescender
@@ -158,7 +167,7 @@ def _read_metrics(path: Path) -> dict:
         font.close()
     cps = sorted(cmap)
     return {"upm": upm, "asc": asc, "desc": desc, "cps": cps, "adv": [hmtx[cmap[cp]][0] for cp in cps],
-            "gid": [gid[cmap[cp]] for cp in cps]}
+            "gid": [gid[cmap[cp]] for cp in cps], "unmapped": unmapped}
 
 
 class Face:
@@ -178,7 +187,7 @@ class Face:
         ensure: Callable[[], Path],
     ) -> None:
         self.key = key
-        self.name = name  # unique PostScript name, also the ReportLab font name
+        self.name = name  # unique PostScript name (EPUB font name; the PDF's without "-HW")
         self.spec = spec
         self.info = info
         self.covered = covered  # code points this face's file maps
@@ -203,7 +212,12 @@ class Face:
         return ord(ch) in self.covered
 
     def advance(self, ch: str) -> float:
-        """Advance width of ``ch`` in em; ``KeyError`` if the face does not map it."""
+        """Advance width of ``ch`` in em (its ``hwid`` form for a digit of a face that
+        sets digits half width); ``KeyError`` if the face does not map it."""
+        if self.key.halfwidth_digits:
+            name = self.info.hwid.get(ord(ch))
+            if name is not None:
+                return self.metrics.unmapped[name][0]
         try:
             return self.metrics.advances[ord(ch)]
         except KeyError:
@@ -211,13 +225,27 @@ class Face:
 
     def glyphs(self, text: str) -> tuple[float, tuple[int, ...]]:
         """The advance of ``text`` in em (the sum of its characters' ``advance``) and the glyph
-        id of each of its characters in ``ttf_path`` (its cmap); ``KeyError`` if one is not
-        mapped."""
+        id of each of its characters in ``ttf_path``: its cmap's, or for a digit of a face
+        that sets digits half width its ``hwid`` form's (GSUB, read by name: no derived
+        file maps it); ``KeyError`` if one is not mapped."""
         try:
-            return self.metrics.advances.glyphs(text)
+            advance, gids = self.metrics.advances.glyphs(text)
         except KeyError as exc:
             ch = chr(exc.args[0])
             raise KeyError(f"{ch!r} U+{ord(ch):04X} is not in face {self.name}") from None
+        hwid = self.info.hwid if self.key.halfwidth_digits else None
+        if hwid and not hwid.keys().isdisjoint(map(ord, text)):
+            out = list(gids)
+            advance = 0.0
+            for i, ch in enumerate(text):
+                name = hwid.get(ord(ch))
+                if name is None:
+                    advance += self.metrics.advances[ord(ch)]
+                else:
+                    adv, out[i] = self.metrics.unmapped[name]
+                    advance += adv
+            gids = tuple(out)
+        return advance, gids
 
     @property
     def ascender(self) -> float:

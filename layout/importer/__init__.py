@@ -9,8 +9,6 @@ issue and counts what came back.  See docs/import.md.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import tempfile
 from collections import Counter
@@ -105,8 +103,8 @@ def run_import(source: str | Path, out: str | Path, *, report: str | Path | None
     root = issue_xml(models, issue_id, src.name, images, image_dir)
     _check_images(out.parent, images, src)
     choices = {}
-    with tempfile.TemporaryDirectory(prefix="layout-import-") as tmp, \
-            contextlib.redirect_stderr(io.StringIO()):  # the composer's placeholder warnings
+    with tempfile.TemporaryDirectory(prefix="layout-import-") as tmp:  # the composer's
+        # placeholder warnings go to its diagnostics (nothing in the package writes stderr)
         draft = Path(tmp) / "draft.xml"
         for rel, data in images.items():  # beside the draft too: the reader checks them
             (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -87,6 +87,22 @@ def read_pdf(path: str | Path, password: str | None = None, part: int = 0,
         doc.close()
 
 
+def _drop_actual_text(page) -> None:
+    """Remove ``ActualText`` from the marked content of the page's text objects (in memory).
+
+    PDFium's text page replaces a span's glyphs by its ``ActualText``, every character at
+    the span's start; a tagged PDF (ours marks each line whose glyphs do not abut) would
+    read as lines squeezed to a point.  The import wants the glyphs where they are drawn,
+    their text from ToUnicode, as for any other PDF."""
+    import pypdfium2.raw as R
+
+    for j in range(R.FPDFPage_CountObjects(page.raw)):
+        obj = R.FPDFPage_GetObject(page.raw, j)
+        if R.FPDFPageObj_GetType(obj) == R.FPDF_PAGEOBJ_TEXT:
+            for m in range(R.FPDFPageObj_CountMarks(obj)):
+                R.FPDFPageObjMark_RemoveParam(obj, R.FPDFPageObj_GetMark(obj, m), b"ActualText")
+
+
 def _read_page(doc, k: int, pos: SourcePos) -> ScanPage:
     import pypdfium2.raw as R
 
@@ -110,6 +126,7 @@ def _read_page(doc, k: int, pos: SourcePos) -> ScanPage:
         return top - y
 
     scan = ScanPage(k + 1, width, height)
+    _drop_actual_text(page)
     tp = page.get_textpage()
     count = R.FPDFText_CountChars(tp.raw)
     if count > MAX_CHARS_PER_PAGE:
