@@ -299,11 +299,20 @@ def _fit(frame: Box, cell: Node, slack: float = 1.5, held: tuple[Box, ...] = ())
     ink = [a.box for a in cell.atoms] + list(held)
     x0 = min([frame.x] + [b.x for b in ink])
     y0 = min([frame.y] + [b.y for b in ink])
-    x1 = max([frame.right] + [b.right for b in ink])
+    # a line's last full-width mark may be drawn whole where it was set in half an em (a
+    # PDF draws the full glyph): its blank half does not widen the frame
+    x1 = max([frame.right] + [_set_right(a) for a in cell.atoms] + [b.right for b in held])
     y1 = max([frame.bottom] + [b.bottom for b in ink])
     x0, y0 = max(x0, c.x - slack), max(y0, c.y - slack)
     x1, y1 = min(x1, c.right + slack), min(y1, c.bottom + slack)
     return Box(x0, y0, x1 - x0, y1 - y0)
+
+
+def _set_right(a) -> float:
+    last = a.line.chars[-1] if a.line and a.line.chars else None
+    if last is not None and _is_mark(last.ch) and last.adv >= 0.95 * last.size and abs(last.right - a.box.right) < 0.01:
+        return a.box.right - last.adv / 2
+    return a.box.right
 
 
 def first_body_size(cell: Node) -> float:

@@ -18,6 +18,8 @@ import functools
 import math
 import re
 import unicodedata
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from layout.errors import InputError, SourcePos
@@ -142,6 +144,8 @@ def _read_page(doc, k: int, pos: SourcePos) -> ScanPage:
     text_buf = ctypes.create_string_buffer(2 * (count + 1))
     R.FPDFText_GetText(tp.raw, 0, count, ctypes.cast(text_buf, ctypes.POINTER(ctypes.c_ushort)))
     units = text_buf.raw[: 2 * count].decode("utf-16-le", errors="surrogatepass")
+    il, ir, ib, it = (ctypes.c_double() for _ in range(4))
+    drawn: list[tuple[int, Char, float, float]] = []
     bad = 0
     for i, ch in enumerate(units):
         if ch.isspace():
@@ -170,8 +174,11 @@ def _read_page(doc, k: int, pos: SourcePos) -> ScanPage:
             continue
         R.FPDFText_GetCharOrigin(tp.raw, i, ox, oy)
         R.FPDFText_GetLooseCharBox(tp.raw, i, box)
-        scan.chars.append(Char(ch, X(ox.value), Y(oy.value), box.right - box.left, facts[2], facts[0], facts[1]))
+        R.FPDFText_GetCharBox(tp.raw, i, il, ir, ib, it)
+        drawn.append((key, Char(ch, X(ox.value), Y(oy.value), box.right - box.left, facts[2], facts[0], facts[1]),
+                      X(il.value), X(ir.value)))
     tp.close()
+    scan.chars.extend(_cells(drawn))
     if bad:
         raise InputError(
             f"page {k + 1}: {bad} characters have no Unicode mapping (no ToUnicode, or a "
@@ -179,8 +186,94 @@ def _read_page(doc, k: int, pos: SourcePos) -> ScanPage:
     if not scan.chars:
         raise InputError(f"page {k + 1} has no text layer (a scan?): this needs OCR, not import", where)
     _read_graphics(page, scan, X, Y, where)
+    dashes = [c for c in scan.chars if c.ch in "—―─"]
+    if dashes:
+        scan.rules = [r for r in scan.rules if not _dash_rule(r, dashes)]
     page.close()
     return scan
+
+
+def _neighbours(a: Char, b: Char) -> bool:
+    """b follows a on its line (PDFium splits a line's ``TJ`` where it moves a glyph)."""
+    return (abs(a.baseline - b.baseline) <= 0.1 * a.size and abs(a.size - b.size) <= 0.05 * a.size
+            and a.x - 0.05 <= b.x < a.right + 0.5 * a.size)
+
+
+def _glue(chars: list[Char], j: int) -> float:
+    """The commonest gap between the glyphs of the line ending with ``chars[j]`` (0 for
+    a line set solid).  A justified line's last mark, compressed, carries the glue too:
+    its cell ends at the measure, where the full-width glyph drawn would overhang it."""
+    gaps = []
+    while j > 0 and _neighbours(chars[j - 1], chars[j]):
+        gaps.append(round(chars[j].x - chars[j - 1].right, 2))
+        j -= 1
+    gaps = [g for g in gaps if g > 0.01]
+    return Counter(gaps).most_common(1)[0][0] if gaps else 0.0
+
+
+def _cells(drawn: list[tuple[int, Char, float, float]]) -> list[Char]:
+    """Each glyph's cell on the line, where neighbours' drawn boxes overlap.
+
+    A compressed mark (GPOS ``halt``: a ，or “ set in half an em) is often drawn as its
+    full-width glyph, its advance the font's full em, with the next glyph placed back
+    over the empty half (or, for an opening mark, the glyph itself placed back half an
+    em).  PDFium's boxes then overlap; the overlap belongs to the glyph whose ink does
+    not reach into it: that one's cell is cut (its end, or its start) at the neighbour.
+    ``drawn`` is (text object, char with its drawn box, ink left, ink right) in content
+    order; neighbours are glyphs in sequence on one baseline (``_neighbours``)."""
+    out = [c for _, c, _, _ in drawn]
+    tol = 0.05
+    for j in range(len(drawn) - 1):
+        (_, _, _, ink_ar), (_, _, ink_bl, _) = drawn[j], drawn[j + 1]
+        a = out[j]
+        b = out[j + 1]
+        if not _neighbours(a, b):
+            continue
+        if a.right - b.x <= tol:
+            continue
+        # the cut lies between a's ink end and b's ink start, inside the overlap: at b's
+        # origin (a compressed), at a's end (b placed back), else at a's half em (both)
+        lo, hi = max(ink_ar, b.x) - tol, min(max(ink_bl, b.x), a.right) + tol
+        cut = next((v for v in (b.x, a.right, a.x + a.adv / 2) if lo <= v <= hi and a.x < v < b.right), None)
+        if cut is None:
+            continue
+        out[j] = replace(a, adv=cut - a.x)
+        out[j + 1] = replace(b, x=cut, adv=b.right - cut)
+    # at a line's start, a full-width opening mark whose ink keeps to its right half was
+    # set in half an em (placed back half an em).  At a line's end, a mark with its ink in
+    # its left half: in a justified line its cell is the half em and the glue; a line set
+    # solid may end in a full-width mark (a body line reaching its measure): only a
+    # display line (a head's, larger than the body text) is taken to end in half an em
+    sizes = Counter(round(c.size, 2) for c in out)
+    body = sizes.most_common(1)[0][0] if sizes else 0.0
+    for j, (_, _, ink_l, ink_r) in enumerate(drawn):
+        c = out[j]
+        if not unicodedata.category(c.ch).startswith("P") or abs(c.adv - c.size) > 0.05 * c.size:
+            continue
+        half = c.adv / 2
+        first = j == 0 or not _neighbours(out[j - 1], c)
+        last = j == len(drawn) - 1 or not _neighbours(c, out[j + 1])
+        if first and not last and ink_l >= c.x + half - tol and ink_r > ink_l:
+            out[j] = replace(c, x=c.x + half, adv=half)
+        elif last and not first and ink_r <= c.x + half + tol and ink_r > ink_l:
+            glue = _glue(out, j)
+            if glue > 0.02 * c.size:  # a justified line: the half em and the line's glue
+                out[j] = replace(c, adv=min(c.adv, half + glue))
+            elif unicodedata.category(c.ch) in ("Pe", "Pf") and c.size > 1.1 * body:
+                out[j] = replace(c, adv=half)  # a closing mark ending a display line set solid
+    return out
+
+
+def _dash_rule(r: RuleSeg, dashes: list[Char]) -> bool:
+    """A horizontal stroke drawn over a run of ``dashes`` (—) (a —— set as one rule, its glyphs
+    kept invisible in the text layer): part of the text, not a frame rule."""
+    if r.y2 - r.y1 > 0.5:
+        return False
+    on = [c for c in dashes if c.baseline - c.size <= r.y1 <= c.baseline
+          and c.x < r.x2 and r.x1 < c.right]
+    if not on:
+        return False
+    return min(c.x for c in on) - 0.5 * on[0].size <= r.x1 and r.x2 <= max(c.right for c in on) + 0.5 * on[0].size
 
 
 def _read_graphics(page, scan: ScanPage, X, Y, where: SourcePos) -> None:
