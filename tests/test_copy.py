@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import pikepdf
 import pytest
+from pdf_widths import cid_widths
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTO = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
@@ -101,25 +102,6 @@ def _to_unicode(font: pikepdf.Object) -> dict[int, str]:
     return out
 
 
-def _cid_widths(font: pikepdf.Object) -> tuple[float, dict[int, float]]:
-    """The default width and the ``/W`` table of a Type 0 font's CID descendant."""
-    cid = font.DescendantFonts[0]
-    table: dict[int, float] = {}
-    w = list(cid.get("/W", []))
-    k = 0
-    while k < len(w):
-        first = int(w[k])
-        if isinstance(w[k + 1], pikepdf.Array):
-            for n, v in enumerate(w[k + 1]):
-                table[first + n] = float(v)
-            k += 2
-        else:
-            for g in range(first, int(w[k + 1]) + 1):
-                table[g] = float(w[k + 2])
-            k += 3
-    return float(cid.get("/DW", 1000)), table
-
-
 def drawn(path: Path) -> list[Drawn]:
     """Every glyph the PDF shows, in drawing order, with its character and advance (Type 0
     fonts, Identity-H: two-byte codes, widths from ``/W`` and ``/DW``)."""
@@ -129,7 +111,7 @@ def drawn(path: Path) -> list[Drawn]:
             fonts = {}
             for name, f in page.Resources.Font.items():
                 assert f.Subtype == "/Type0" and f.Encoding == "/Identity-H"
-                fonts[name] = (*_cid_widths(f), _to_unicode(f))
+                fonts[name] = (*cid_widths(f), _to_unicode(f))
             x = y = line_x = line_y = size = 0.0
             font = None
             line = -1

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from pdf_widths import cid_widths
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "source" / "000_024ecb8943099354.xml"
@@ -163,21 +164,7 @@ def drawn_glyphs(path: Path) -> list[tuple[int, float, float, int]]:
             widths = {}
             for name, font in page.Resources.Font.items():
                 assert font.Subtype == "/Type0" and font.Encoding == "/Identity-H"
-                cid = font.DescendantFonts[0]
-                table: dict[int, float] = {}
-                w = list(cid.get("/W", []))
-                k = 0
-                while k < len(w):
-                    first = int(w[k])
-                    if isinstance(w[k + 1], pikepdf.Array):
-                        for n, v in enumerate(w[k + 1]):
-                            table[first + n] = float(v)
-                        k += 2
-                    else:
-                        for g in range(first, int(w[k + 1]) + 1):
-                            table[g] = float(w[k + 2])
-                        k += 3
-                widths[name] = (float(cid.get("/DW", 1000)), table)
+                widths[name] = cid_widths(font)
             x = y = line_x = line_y = size = 0.0
             font = None
             for operands, op in pikepdf.parse_content_stream(page):
